@@ -1,0 +1,248 @@
+// createAdminApp(config): the startup chain (session, language, user_token, permission), the route table and the reply adapter.
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { pipeline } from 'node:stream/promises';
+import express, { type Request, type Response, type Router } from 'express';
+import type { HostConfig, HostConfigInput } from '../system/library/config.ts';
+import { loadConfig } from '../system/library/config.ts';
+import { createPool, type Pool } from '../system/library/db.ts';
+import { Languages, MissingTranslationError } from '../system/library/language.ts';
+import { TemplateRenderer } from '../system/library/template.ts';
+import { FileSessionStore, DbSessionStore, SESSION_COOKIE, isValidSessionId, createSessionId, type SessionStore } from '../system/library/session.ts';
+import type { AdminContext, SessionHandle, QueryValue } from '../system/engine/context.ts';
+import { single } from '../system/engine/context.ts';
+import { UserError } from '../system/engine/errors.ts';
+import type { Reply } from '../system/engine/reply.ts';
+import { ROUTES, normaliseRoute, permissionKey, type Controllers, type RouteDefinition } from './routes.ts';
+import { BackupController } from './controller/tool/backup.ts';
+import { LoginController } from './controller/common/login.ts';
+import { Layout } from './controller/common/layout.ts';
+import { UserModel } from './model/user/user.ts';
+import { JobRegistry } from '../system/library/backup/jobs.ts';
+import { cleanStaleFiles } from '../system/library/backup/housekeeping.ts';
+
+const ADMIN_DIR = path.dirname(fileURLToPath(import.meta.url));
+const PROJECT_DIR = path.dirname(ADMIN_DIR);
+const require = createRequire(import.meta.url);
+
+export interface AdminAppOptions {
+  /** A finished config; when absent it is loaded from OPENCART_CONFIG and the environment, with `overrides` on top. */
+  config?: HostConfig;
+  overrides?: HostConfigInput;
+  /** Where errors that are not the user's go; console.error by default. */
+  log?: (message: string, details: Record<string, unknown>) => void;
+}
+
+export interface AdminApp {
+  /** Mount it where the admin lives: `host.use('/admin', admin.router)` serves `/admin/index.php?route=...`. */
+  router: Router;
+  config: HostConfig;
+  pool: Pool;
+  close(): Promise<void>;
+}
+
+export async function createAdminApp(options: AdminAppOptions = {}): Promise<AdminApp> {
+  const config = options.config ?? loadConfig({ overrides: options.overrides });
+  const log = options.log ?? ((message, details) => console.error(message, details));
+  const pool = createPool(config);
+  const languages = new Languages(path.join(PROJECT_DIR, 'language'));
+  const templates = new TemplateRenderer(path.join(ADMIN_DIR, 'view', 'template'));
+  const layout = new Layout(templates, languages);
+  const users = new UserModel(pool, config.db.prefix);
+  const sessions: SessionStore =
+    config.sessionEngine === 'db'
+      ? new DbSessionStore(pool, config.db.prefix, config.sessionExpire)
+      : new FileSessionStore(path.join(config.dirStorage, 'session'), config.sessionExpire);
+  const jobs = new JobRegistry(config.backup.jobTimeoutMs, () => cleanStaleFiles(config, pool, jobs));
+  const controllers: Controllers = {
+    backup: new BackupController({ config, pool, jobs, layout }),
+    login: new LoginController(users, layout),
+  };
+  await cleanStaleFiles(config, pool, jobs).catch((error) => log('Cleaning stale backup files failed', { error: String(error) }));
+
+  const router = express.Router();
+  // Only the module's own assets; storage/ is never served.
+  const noIndex = { index: false, dotfiles: 'deny' as const };
+  router.use('/view/javascript', express.static(path.join(ADMIN_DIR, 'view', 'javascript'), noIndex));
+  router.use('/view/stylesheet', express.static(path.join(ADMIN_DIR, 'view', 'stylesheet'), noIndex));
+  router.use('/view/vendor/bootstrap', express.static(path.join(path.dirname(require.resolve('bootstrap/package.json')), 'dist'), noIndex));
+  router.use('/view/vendor/fontawesome', express.static(path.dirname(require.resolve('@fortawesome/fontawesome-free/package.json')), noIndex));
+  router.use('/index.php', express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 10000 }));
+  router.all('/index.php', (req, res) => dispatch(req, res));
+  router.get('/', (req, res) => res.redirect(`${req.baseUrl}/index.php?route=common/login`));
+
+  async function dispatch(req: Request, res: Response): Promise<void> {
+    const route = normaliseRoute(single(req.query.route as QueryValue) ?? 'common/login');
+    const definition = ROUTES[route];
+    const session = await openSession(req);
+    const language = chooseLanguage(req, session);
+    const base = config.httpServer || `${req.protocol}://${req.get('host')}${req.baseUrl}/`;
+    const userId = Number(session.data.user_id);
+    const user = Number.isInteger(userId) && userId > 0 ? await users.byId(userId) : null;
+    const ctx: AdminContext = {
+      route,
+      method: req.method,
+      query: req.query as Record<string, QueryValue>,
+      body: (req.body ?? {}) as Record<string, QueryValue>,
+      request: req,
+      session,
+      user,
+      language,
+      base,
+      t: languages.translator(language, definition?.language ?? 'default'),
+      strings: (file) => languages.strings(language, file),
+      link: (target, args = {}) => {
+        const params: Record<string, string> = { route: target };
+        if (user && typeof session.data.user_token === 'string') params.user_token = session.data.user_token;
+        for (const [key, value] of Object.entries(args)) params[key] = String(value);
+        return `${base}index.php?${buildQuery(params)}`;
+      },
+    };
+    let reply: Reply;
+    try {
+      reply = definition ? await guardAndRun(definition, ctx) : notFound(ctx);
+    } catch (error) {
+      reply = failure(error, definition, ctx);
+    }
+    await saveSession(res, session, req.secure);
+    await send(res, reply);
+  }
+
+  async function guardAndRun(definition: RouteDefinition, ctx: AdminContext): Promise<Reply> {
+    if (definition.permission !== 'public') {
+      const token = single(ctx.query.user_token);
+      const signedIn = ctx.user !== null && typeof ctx.session.data.user_token === 'string' && token === ctx.session.data.user_token;
+      if (!signedIn) {
+        if (definition.reply === 'html') return { kind: 'redirect', location: ctx.link('common/login', token ? { expired: 1 } : {}) };
+        return { kind: 'json', status: 401, body: { error: ctx.t('error_token') } };
+      }
+    }
+    if (definition.permission === 'access' || definition.permission === 'modify') {
+      const allowed = ctx.user?.permission[definition.permission].includes(permissionKey(ctx.route)) ?? false;
+      if (!allowed) {
+        if (definition.reply === 'html') return errorPage(ctx, ctx.t('error_permission_page'), 403);
+        return { kind: 'json', status: 403, body: { error: ctx.t('error_permission') } };
+      }
+    }
+    // State changes only by POST: a link or an <img> in another site cannot run them (and GET stays safe to repeat).
+    if (ctx.method !== definition.method && !(definition.method === 'GET' && ctx.method === 'HEAD')) {
+      const message = ctx.t('error_method', definition.method);
+      return definition.reply === 'html' ? errorPage(ctx, message, 405) : { kind: 'json', status: 405, body: { error: message } };
+    }
+    return definition.run(controllers, ctx);
+  }
+
+  function failure(error: unknown, definition: RouteDefinition | undefined, ctx: AdminContext): Reply {
+    let message: string;
+    let status = 200;
+    if (error instanceof UserError && !(error instanceof MissingTranslationError)) {
+      message = ctx.t(error.key, ...error.args);
+      status = definition?.reply === 'json' ? 200 : 400;
+    } else {
+      log('Unexpected error in admin route', { route: ctx.route, user: ctx.user?.username, job: single(ctx.query.job), error: error instanceof Error ? error.stack : String(error) });
+      message = ctx.t('error_exception');
+      status = 500;
+    }
+    if (definition?.reply === 'json') return { kind: 'json', status, body: { error: message } };
+    return errorPage(ctx, message, status === 200 ? 400 : status);
+  }
+
+  function errorPage(ctx: AdminContext, message: string, status: number): Reply {
+    const strings = ctx.strings('tool/backup');
+    const body = templates.render('common/error', {
+      ...strings,
+      error: message,
+      header: layout.header(ctx, strings.heading_title),
+      column_left: layout.columnLeft(ctx),
+      footer: layout.footer(ctx),
+      back: ctx.user ? ctx.link('tool/backup') : ctx.link('common/login'),
+    });
+    return { kind: 'html', status, body };
+  }
+
+  function notFound(ctx: AdminContext): Reply {
+    return errorPage(ctx, ctx.t('error_not_found'), 404);
+  }
+
+  async function openSession(req: Request): Promise<SessionHandle> {
+    const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
+    if (isValidSessionId(cookie)) {
+      return { id: cookie, data: await sessions.read(cookie), changed: false, regenerate: false, destroy: false };
+    }
+    return { id: createSessionId(), data: {}, changed: false, regenerate: false, destroy: false };
+  }
+
+  function chooseLanguage(req: Request, session: SessionHandle): string {
+    const requested = single(req.query.language as QueryValue);
+    if (requested && languages.has(requested)) {
+      if (session.data.language !== requested) {
+        session.data.language = requested;
+        session.changed = true;
+      }
+      return requested;
+    }
+    const chosen = typeof session.data.language === 'string' ? session.data.language : config.language;
+    return languages.has(chosen) ? chosen : 'en-gb';
+  }
+
+  async function saveSession(res: Response, session: SessionHandle, secure: boolean): Promise<void> {
+    if (!session.changed) return;
+    if (session.regenerate || session.destroy) await sessions.destroy(session.id);
+    if (session.regenerate) session.id = createSessionId();
+    if (session.destroy) session.data = session.data.language ? { language: session.data.language } : {};
+    await sessions.write(session.id, session.data);
+    res.cookie(SESSION_COOKIE, session.id, { path: '/', httpOnly: true, sameSite: 'strict', secure });
+  }
+
+  return {
+    router,
+    config,
+    pool,
+    async close() {
+      await jobs.close();
+      await pool.end();
+    },
+  };
+}
+
+/** OpenCart's links keep `/` readable in `route=tool/backup`; everything else is percent-encoded. */
+function buildQuery(params: Record<string, string>): string {
+  return Object.entries(params)
+    .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value).replace(/%2F/g, '/')}`)
+    .join('&');
+}
+
+function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(value.join('='));
+  }
+  return undefined;
+}
+
+async function send(res: Response, reply: Reply): Promise<void> {
+  res.set('X-Content-Type-Options', 'nosniff');
+  res.set('X-Frame-Options', 'SAMEORIGIN');
+  res.set('Cache-Control', 'no-store');
+  switch (reply.kind) {
+    case 'json':
+      res.status(reply.status ?? 200).type('application/json').send(JSON.stringify(reply.body));
+      return;
+    case 'html':
+      res.set('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'self'");
+      res.status(reply.status ?? 200).type('html').send(reply.body);
+      return;
+    case 'redirect':
+      res.redirect(302, reply.location);
+      return;
+    case 'file':
+      res.status(200);
+      res.attachment(reply.filename);
+      res.set('Content-Type', 'application/octet-stream');
+      res.set('Content-Length', String(reply.size));
+      await pipeline(reply.stream, res).catch(() => undefined);
+      return;
+  }
+}

@@ -1,0 +1,466 @@
+// tool/backup: the Backup & Restore page, its history, and the paged backup, restore, upload, download, delete and undo actions.
+import { promises as fs, createReadStream, createWriteStream } from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import busboy from 'busboy';
+import type { AdminContext } from '../../../system/engine/context.ts';
+import { single, list } from '../../../system/engine/context.ts';
+import { UserError } from '../../../system/engine/errors.ts';
+import { json, html, file, type Reply } from '../../../system/engine/reply.ts';
+import type { HostConfig } from '../../../system/library/config.ts';
+import type { Pool } from '../../../system/library/db.ts';
+import { openJobConnection } from '../../../system/library/db.ts';
+import { backupName, isListedBackup, PART_SUFFIX } from '../../../system/library/backup/filename.ts';
+import { BackupJob, startSnapshot } from '../../../system/library/backup/backup-job.ts';
+import { RestoreJob, isOwnBackup, hasCompletionFooter, undoRestore, readJsonFile, type UndoRecord } from '../../../system/library/backup/restore-job.ts';
+import { JobRegistry, createJobId, type Job } from '../../../system/library/backup/jobs.ts';
+import { formatSize, formatNumber, formatPhpDate, backupFileStem } from '../../../system/library/format.ts';
+import { createToken } from '../../../system/library/session.ts';
+import * as model from '../../model/tool/backup.ts';
+import { tablesInFile } from '../../../system/library/backup/inspect.ts';
+import type { Layout } from '../common/layout.ts';
+
+import { UNDO_FILE } from '../../../system/library/backup/housekeeping.ts';
+
+interface BackupJobEntry extends Job {
+  backup: BackupJob;
+  filename: string;
+}
+
+interface RestoreJobEntry extends Job {
+  restore: RestoreJob;
+}
+
+export interface BackupControllerDeps {
+  config: HostConfig;
+  pool: Pool;
+  jobs: JobRegistry;
+  layout: Layout;
+}
+
+export class BackupController {
+  private readonly backupDir: string;
+  private readonly cacheDir: string;
+
+  constructor(private readonly deps: BackupControllerDeps) {
+    this.backupDir = path.join(deps.config.dirStorage, 'backup');
+    this.cacheDir = path.join(deps.config.dirStorage, 'cache');
+  }
+
+  private get config(): HostConfig {
+    return this.deps.config;
+  }
+
+  /** The page (view tool/backup). */
+  async index(ctx: AdminContext): Promise<Reply> {
+    const tables = await model.listTables(this.deps.pool, this.config.db.database, this.config.db.prefix);
+    const undo = await this.currentUndo();
+    const strings = ctx.strings('tool/backup');
+    const locale = strings.code;
+    const data = {
+      ...ctx.strings('common/column_left'),
+      ...strings,
+      tables: tables.map((table) => ({ name: table.name, rows: ctx.t('text_rows_estimate', formatNumber(table.estimatedRows, locale)) })),
+      history: await this.renderHistory(ctx),
+      backup: ctx.link('tool/backup.backup'),
+      restore: ctx.link('tool/backup.restore'),
+      inspect: ctx.link('tool/backup.inspect'),
+      upload: ctx.link('tool/backup.upload'),
+      undo: ctx.link('tool/backup.undo'),
+      history_url: ctx.link('tool/backup.history'),
+      upload_max: this.config.backup.uploadMaxBytes,
+      help_upload: ctx.t('help_upload', this.size(ctx, this.config.backup.uploadMaxBytes)),
+      error_upload_size: ctx.t('error_upload_size', this.size(ctx, this.config.backup.uploadMaxBytes)),
+      text_undo_available: undo ? ctx.t('text_undo_available', undo.filename, this.date(ctx, new Date(undo.until))) : '',
+    };
+    return html(await this.deps.layout.page(ctx, 'tool/backup', strings.heading_title, data));
+  }
+
+  /** The history table (view tool/backup_history), newest first. */
+  async history(ctx: AdminContext): Promise<Reply> {
+    return html(await this.renderHistory(ctx));
+  }
+
+  private async renderHistory(ctx: AdminContext): Promise<string> {
+    const names = await fs.readdir(this.backupDir).catch(() => [] as string[]);
+    const entries: Array<{ name: string; size: number; modified: Date }> = [];
+    for (const name of names) {
+      if (!isListedBackup(name)) continue;
+      const stat = await fs.stat(path.join(this.backupDir, name)).catch(() => null);
+      if (stat?.isFile()) entries.push({ name, size: stat.size, modified: stat.mtime });
+    }
+    entries.sort((a, b) => b.modified.getTime() - a.modified.getTime() || a.name.localeCompare(b.name));
+    return this.deps.layout.render('tool/backup_history', {
+      ...ctx.strings('tool/backup'),
+      histories: entries.map((entry) => ({
+        filename: entry.name,
+        size: this.size(ctx, entry.size),
+        date_added: this.date(ctx, entry.modified),
+        restore: ctx.link('tool/backup.restore', { filename: entry.name }),
+        inspect: ctx.link('tool/backup.inspect', { filename: entry.name }),
+        download: ctx.link('tool/backup.download', { filename: entry.name }),
+        delete: ctx.link('tool/backup.delete', { filename: entry.name }),
+      })),
+    });
+  }
+
+  private size(ctx: AdminContext, bytes: number): string {
+    const s = ctx.strings('default');
+    return formatSize(bytes, [s.size_b, s.size_kb, s.size_mb, s.size_gb, s.size_tb], s.code);
+  }
+
+  private date(ctx: AdminContext, date: Date): string {
+    return formatPhpDate(date, ctx.strings('default').datetime_format);
+  }
+
+  /** Allowed tables by name: a hand-made request cannot name a protected, foreign or missing table. */
+  private async allowedTables(): Promise<Set<string>> {
+    const tables = await model.listTables(this.deps.pool, this.config.db.database, this.config.db.prefix);
+    return new Set(tables.map((table) => table.name));
+  }
+
+  /** One page of a backup: the first request starts the job, each reply's `next` continues it. */
+  async backup(ctx: AdminContext): Promise<Reply> {
+    const jobId = single(ctx.query.job);
+    if (jobId === undefined) return this.startBackup(ctx);
+    const entry = this.deps.jobs.get(jobId, ctx.session.id, 'backup') as BackupJobEntry | undefined;
+    if (!entry) {
+      await this.removeOrphanPart(single(ctx.query.filename));
+      throw new UserError('error_job_expired');
+    }
+    return this.runStep(ctx, entry, () => this.advanceBackup(ctx, entry));
+  }
+
+  private async startBackup(ctx: AdminContext): Promise<Reply> {
+    const requested = [...new Set(list(ctx.body, 'backup'))];
+    if (requested.length === 0) throw new UserError('error_backup');
+    const allowed = await this.allowedTables();
+    for (const table of requested) if (!allowed.has(table)) throw new UserError('error_table', [table]);
+    await this.deps.jobs.ensureIdle();
+    await this.ensureBackupDir();
+
+    const connection = await openJobConnection(this.config);
+    let backupJob: BackupJob;
+    const startedAt = new Date();
+    let filename: string;
+    try {
+      await startSnapshot(connection);
+      const plans = [];
+      for (const table of requested) plans.push(await model.describeTable(connection, this.config.db.database, table));
+      filename = await this.freeBackupName(startedAt);
+      backupJob = new BackupJob(
+        connection,
+        plans,
+        path.join(this.backupDir, filename + PART_SUFFIX),
+        path.join(this.backupDir, filename),
+        {
+          database: this.config.db.database,
+          serverVersion: await model.serverVersion(connection),
+          maxPacket: await model.maxAllowedPacket(connection),
+          includeCreateTable: this.config.backup.includeCreateTable,
+        },
+        startedAt,
+      );
+    } catch (error) {
+      connection.destroy();
+      throw storageError(error);
+    }
+    const entry: BackupJobEntry = {
+      id: createJobId(),
+      kind: 'backup',
+      owner: ctx.session.id,
+      startedAt,
+      step: 0,
+      lastReply: null,
+      touchedAt: Date.now(),
+      backup: backupJob,
+      filename,
+      abort: () => backupJob.abort(),
+    };
+    this.deps.jobs.add(entry);
+    return this.runStep(ctx, entry, () => this.advanceBackup(ctx, entry));
+  }
+
+  private async advanceBackup(ctx: AdminContext, entry: BackupJobEntry): Promise<Record<string, unknown>> {
+    const progress = await entry.backup.advance(Date.now() + this.config.backup.requestBudgetMs);
+    const locale = ctx.strings('default').code;
+    if (progress.done) {
+      this.deps.jobs.forget(entry);
+      return { success: ctx.t('text_backup_success', entry.filename, formatNumber(progress.rowsDone, locale)), progress: 100 };
+    }
+    return {
+      text: ctx.t('text_backup', progress.table, formatNumber(progress.tableRowsDone, locale), formatNumber(progress.tableRowsEstimate, locale)),
+      progress: percent(progress.rowsDone, progress.rowsEstimate),
+      next: ctx.link('tool/backup.backup', { filename: entry.filename, table: progress.table, job: entry.id, step: entry.step + 1 }),
+    };
+  }
+
+  /**
+   * Runs one step of a job. `step` in `next` makes a replayed request (the reply was lost) get the same answer
+   * instead of skipping a page, and a stale or forged one fail.
+   */
+  private async runStep(ctx: AdminContext, entry: Job, advance: () => Promise<Record<string, unknown>>): Promise<Reply> {
+    const step = Number(single(ctx.query.step) ?? 0);
+    if (step === entry.step - 1 && entry.lastReply) return json(entry.lastReply);
+    if (step !== entry.step) throw new UserError('error_step');
+    try {
+      const reply = await advance();
+      entry.step++;
+      entry.lastReply = reply;
+      return json(reply);
+    } catch (error) {
+      await this.deps.jobs.remove(entry).catch(() => undefined);
+      throw storageError(error);
+    }
+  }
+
+  private async freeBackupName(date: Date): Promise<string> {
+    const stem = backupFileStem(date);
+    for (let n = 1; ; n++) {
+      const name = n === 1 ? `${stem}.sql` : `${stem} (${n}).sql`;
+      const taken = await Promise.all([name, name + PART_SUFFIX].map((candidate) => exists(path.join(this.backupDir, candidate))));
+      if (!taken.includes(true)) return name;
+    }
+  }
+
+  private async removeOrphanPart(filename: string | undefined): Promise<void> {
+    if (!filename) return;
+    try {
+      await fs.rm(path.join(this.backupDir, backupName(filename) + PART_SUFFIX), { force: true });
+    } catch {
+      // A bad name has nothing to remove.
+    }
+  }
+
+  private async ensureBackupDir(): Promise<void> {
+    await fs.mkdir(this.backupDir, { recursive: true, mode: 0o700 });
+  }
+
+  /** One page of a restore: check the whole file, load it into shadow tables, then swap them in. */
+  async restore(ctx: AdminContext): Promise<Reply> {
+    const jobId = single(ctx.query.job);
+    if (jobId === undefined) return this.startRestore(ctx);
+    const entry = this.deps.jobs.get(jobId, ctx.session.id, 'restore') as RestoreJobEntry | undefined;
+    if (!entry) throw new UserError('error_job_expired');
+    return this.runStep(ctx, entry, () => this.advanceRestore(ctx, entry));
+  }
+
+  private async startRestore(ctx: AdminContext): Promise<Reply> {
+    const filename = backupName(single(ctx.query.filename) ?? single(ctx.body.filename));
+    const filePath = path.join(this.backupDir, filename);
+    const stat = await fs.stat(filePath).catch(() => null);
+    if (!stat?.isFile()) throw new UserError('error_file');
+    if (isOwnBackup(filePath) && !hasCompletionFooter(filePath)) throw new UserError('error_incomplete');
+    const chosen = list(ctx.body, 'restore');
+    await this.deps.jobs.ensureIdle();
+    const restoreJob = new RestoreJob(filePath, filename, stat.size, {
+      connection: {
+        host: this.config.db.hostname,
+        port: this.config.db.port,
+        user: this.config.db.username,
+        password: this.config.db.password,
+        database: this.config.db.database,
+      },
+      guard: { prefix: this.config.db.prefix, database: this.config.db.database, protectedTables: model.protectedTables(this.config.db.prefix) },
+      undoKeepMs: this.config.backup.undoKeepMs,
+      undoFile: path.join(this.backupDir, UNDO_FILE),
+    });
+    restoreJob.choose(chosen.length ? chosen : null);
+    const entry: RestoreJobEntry = {
+      id: createJobId(),
+      kind: 'restore',
+      owner: ctx.session.id,
+      startedAt: new Date(),
+      step: 0,
+      lastReply: null,
+      touchedAt: Date.now(),
+      restore: restoreJob,
+      abort: () => restoreJob.abort(),
+    };
+    this.deps.jobs.add(entry);
+    return this.runStep(ctx, entry, () => this.advanceRestore(ctx, entry));
+  }
+
+  private async advanceRestore(ctx: AdminContext, entry: RestoreJobEntry): Promise<Record<string, unknown>> {
+    const progress = await entry.restore.advance(Date.now() + this.config.backup.requestBudgetMs);
+    if (progress.phase === 'done') {
+      this.deps.jobs.forget(entry);
+      await entry.restore.close();
+      await this.clearCache();
+      const messages = [ctx.t('text_success')];
+      if (progress.skippedProtected) messages.push(ctx.t('text_skipped_protected', progress.skippedProtected));
+      if (progress.undo) messages.push(ctx.t('text_undo_until', progress.undo.tables.length, this.date(ctx, new Date(progress.undo.until))));
+      return { success: messages.join(' '), progress: 100, undo: progress.undo ? { until: progress.undo.until, tables: progress.undo.tables.map((t) => t.live) } : undefined };
+    }
+    const done = this.size(ctx, progress.bytesDone);
+    const total = this.size(ctx, progress.bytesTotal);
+    const fraction = progress.bytesTotal ? progress.bytesDone / progress.bytesTotal : 1;
+    // Checking reads the file once more than loading; it is quicker, so it gets the first fifth of the bar.
+    const share = progress.phase === 'validate' ? fraction * 20 : 20 + fraction * 79;
+    return {
+      text: ctx.t(progress.phase === 'validate' ? 'text_validate' : 'text_restore', done, total),
+      progress: Math.min(99, Math.floor(share)),
+      next: ctx.link('tool/backup.restore', { filename: entry.restore.filename, job: entry.id, step: entry.step + 1, position: progress.bytesDone }),
+    };
+  }
+
+  /** The tables a file writes, for the restore confirmation. */
+  async inspect(ctx: AdminContext): Promise<Reply> {
+    const filename = backupName(single(ctx.query.filename));
+    const filePath = path.join(this.backupDir, filename);
+    const stat = await fs.stat(filePath).catch(() => null);
+    if (!stat?.isFile()) throw new UserError('error_file');
+    const tables = await tablesInFile(filePath, {
+      prefix: this.config.db.prefix,
+      database: this.config.db.database,
+      protectedTables: model.protectedTables(this.config.db.prefix),
+    });
+    const locale = ctx.strings('default').code;
+    return json({
+      filename,
+      text_confirm: ctx.t('text_confirm_restore', filename),
+      tables: tables.map((table) => ({
+        name: table.name,
+        rows: table.rows,
+        text: table.rows === null ? '' : ctx.t('text_rows_estimate', formatNumber(table.rows, locale)),
+      })),
+    });
+  }
+
+  /** Swaps back the tables the last restore replaced. */
+  async undo(ctx: AdminContext): Promise<Reply> {
+    const record = await this.currentUndo();
+    if (!record) throw new UserError('error_undo');
+    await this.deps.jobs.ensureIdle();
+    const connection = await openJobConnection(this.config);
+    try {
+      await undoRestore(connection, record);
+    } finally {
+      connection.destroy();
+    }
+    await fs.rm(path.join(this.backupDir, UNDO_FILE), { force: true });
+    await this.clearCache();
+    return json({ success: ctx.t('text_undo_success') });
+  }
+
+  private async currentUndo(): Promise<UndoRecord | null> {
+    const record = await readJsonFile<UndoRecord>(path.join(this.backupDir, UNDO_FILE));
+    if (!record || Date.parse(record.until) < Date.now()) return null;
+    return record;
+  }
+
+  /** Streams the upload to a hidden temporary file; only a complete, valid file is moved into place, never over another. */
+  async upload(ctx: AdminContext): Promise<Reply> {
+    await this.ensureBackupDir();
+    const limit = this.config.backup.uploadMaxBytes;
+    const temporary = path.join(this.backupDir, `.upload-${createToken(16)}${PART_SUFFIX}`);
+    let received: { filename: string; truncated: boolean } | null = null;
+    let files = 0;
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: ctx.request.headers, limits: { files: 1, fileSize: limit, fields: 10, parts: 20 } });
+    } catch {
+      throw new UserError('error_upload');
+    }
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const writes: Promise<void>[] = [];
+        parser.on('file', (field, stream, info) => {
+          files++;
+          if (field !== 'upload' || files > 1) {
+            stream.resume();
+            return;
+          }
+          const entry = { filename: info.filename ?? '', truncated: false };
+          received = entry;
+          stream.on('limit', () => (entry.truncated = true));
+          writes.push(pipeline(stream, createWriteStream(temporary, { mode: 0o600, flags: 'wx' })));
+        });
+        parser.on('filesLimit', () => (files = 2));
+        parser.on('error', reject);
+        parser.on('close', () => Promise.all(writes).then(() => resolve(), reject));
+        ctx.request.on('aborted', () => reject(new UserError('error_upload')));
+        ctx.request.pipe(parser);
+      });
+      const upload = received as { filename: string; truncated: boolean } | null;
+      if (files > 1) throw new UserError('error_upload_fields');
+      if (!upload) throw new UserError('error_upload');
+      if (upload.truncated) throw new UserError('error_upload_size', [this.size(ctx, limit)]);
+      const filename = backupName(upload.filename);
+      if (!(await looksLikeDump(temporary, filename))) throw new UserError('error_upload_type', [filename]);
+      try {
+        // link() fails if the name exists: an upload never replaces a backup, even one that appeared meanwhile.
+        await fs.link(temporary, path.join(this.backupDir, filename));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new UserError('error_exists', [filename]);
+        throw error;
+      }
+      return json({ success: ctx.t('text_upload_success', filename) });
+    } catch (error) {
+      if (error instanceof UserError) throw error;
+      throw new UserError('error_upload');
+    } finally {
+      await fs.rm(temporary, { force: true });
+    }
+  }
+
+  async download(ctx: AdminContext): Promise<Reply> {
+    const filename = backupName(single(ctx.query.filename));
+    const filePath = path.join(this.backupDir, filename);
+    const stat = await fs.stat(filePath).catch(() => null);
+    if (!stat?.isFile()) throw new UserError('error_file');
+    return file(createReadStream(filePath), filename, stat.size);
+  }
+
+  async delete(ctx: AdminContext): Promise<Reply> {
+    const filename = backupName(single(ctx.query.filename) ?? single(ctx.body.filename));
+    const filePath = path.join(this.backupDir, filename);
+    const stat = await fs.stat(filePath).catch(() => null);
+    if (!stat?.isFile()) throw new UserError('error_file');
+    await fs.rm(filePath);
+    return json({ success: ctx.t('text_delete_success', filename) });
+  }
+
+  /** OpenCart clears its file cache after a restore, so the shop does not serve data the restore replaced. */
+  private async clearCache(): Promise<void> {
+    const names = await fs.readdir(this.cacheDir).catch(() => [] as string[]);
+    await Promise.all(names.filter((name) => name.startsWith('cache.')).map((name) => fs.rm(path.join(this.cacheDir, name), { force: true })));
+  }
+}
+
+function percent(done: number, total: number): number {
+  if (total <= 0) return 99;
+  return Math.min(99, Math.floor((done / total) * 100));
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Disk errors become a message the shop owner can act on; everything else goes on unchanged. */
+function storageError(error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'ENOSPC' || code === 'EROFS' || code === 'EDQUOT') {
+    return new UserError('error_storage', [code]);
+  }
+  return error;
+}
+
+// A dump is text: gzip by its magic bytes, or SQL without NUL bytes (every dumper escapes NUL) in its first 64 KiB.
+async function looksLikeDump(file: string, filename: string): Promise<boolean> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const head = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const bytes = head.subarray(0, bytesRead);
+    if (bytesRead === 0) return false;
+    if (filename.endsWith('.gz')) return bytes[0] === 0x1f && bytes[1] === 0x8b;
+    if (bytes[0] === 0x1f && bytes[1] === 0x8b) return true;
+    return !bytes.includes(0);
+  } finally {
+    await handle.close();
+  }
+}

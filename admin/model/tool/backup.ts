@@ -1,0 +1,113 @@
+// SQL for tool/backup: which tables exist, how to read them, and what the server allows.
+import type { Pool, Connection } from '../../../system/library/db.ts';
+import { quoteIdentifier } from '../../../system/library/db.ts';
+import { literalKindOf, type LiteralKind } from '../../../system/library/backup/literal.ts';
+
+type Queryable = Pool | Connection;
+
+/** Tables a backup or restore must never touch (SPEC §6): OpenCart 4.1's list, which includes 4.0's. */
+export const PROTECTED_TABLE_NAMES = ['user', 'user_group', 'user_login', 'user_authorize', 'user_token', 'task'];
+
+/** Names this module gives its own shadow and undo tables; never listed, never accepted. */
+export const RESERVED_TABLE_PREFIX = '_bkr_';
+
+export function protectedTables(prefix: string): string[] {
+  return PROTECTED_TABLE_NAMES.map((name) => prefix + name);
+}
+
+export interface TableSummary {
+  name: string;
+  estimatedRows: number;
+}
+
+export interface ColumnPlan {
+  name: string;
+  kind: LiteralKind;
+  /** What to SELECT: FLOAT goes through DOUBLE because the server prints FLOAT with 6 digits, which does not round-trip. */
+  selectExpression: string;
+}
+
+export interface TablePlan {
+  name: string;
+  columns: ColumnPlan[];
+  /** Columns of the primary key, or of a unique key whose columns are all NOT NULL; null: no such key. */
+  key: string[] | null;
+  estimatedRows: number;
+  createStatement: string;
+}
+
+/** Base tables of this database the page may offer: with the prefix, not protected, not our own. */
+export async function listTables(db: Queryable, database: string, prefix: string): Promise<TableSummary[]> {
+  const [rows] = await db.query(
+    `SELECT TABLE_NAME AS name, COALESCE(TABLE_ROWS, 0) AS estimatedRows FROM information_schema.TABLES
+      WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME`,
+    [database],
+  );
+  const hidden = new Set(protectedTables(prefix));
+  return (rows as Array<{ name: string; estimatedRows: string | number }>)
+    .filter((row) => row.name.startsWith(prefix) && !hidden.has(row.name) && !row.name.startsWith(RESERVED_TABLE_PREFIX))
+    .map((row) => ({ name: row.name, estimatedRows: Number(row.estimatedRows) }));
+}
+
+export async function describeTable(db: Queryable, database: string, table: string): Promise<TablePlan> {
+  const [columnRows] = await db.query(
+    `SELECT COLUMN_NAME AS name, DATA_TYPE AS dataType, CHARACTER_SET_NAME AS characterSet, IS_NULLABLE AS nullable,
+            IS_GENERATED AS generated
+       FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
+    [database, table],
+  );
+  const columnList = columnRows as Array<{ name: string; dataType: string; characterSet: string | null; nullable: string; generated: string }>;
+  // Generated columns are computed by the server; an INSERT that names them fails.
+  const columns: ColumnPlan[] = columnList
+    .filter((column) => column.generated !== 'ALWAYS')
+    .map((column) => ({
+      name: column.name,
+      kind: literalKindOf(column.dataType, column.characterSet),
+      selectExpression: column.dataType === 'float' ? `CAST(${quoteIdentifier(column.name)} AS DOUBLE)` : quoteIdentifier(column.name),
+    }));
+
+  const [indexRows] = await db.query(
+    `SELECT INDEX_NAME AS indexName, COLUMN_NAME AS columnName, SEQ_IN_INDEX AS position, NULLABLE AS nullable, SUB_PART AS subPart
+       FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0
+      ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX`,
+    [database, table],
+  );
+  const key = chooseKey(indexRows as Array<{ indexName: string; columnName: string; nullable: string; subPart: number | null }>, columns);
+
+  const [statusRows] = await db.query(
+    'SELECT COALESCE(TABLE_ROWS, 0) AS estimatedRows FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+    [database, table],
+  );
+  const [createRows] = await db.query(`SHOW CREATE TABLE ${quoteIdentifier(table)}`);
+  return {
+    name: table,
+    columns,
+    key,
+    estimatedRows: Number((statusRows as Array<{ estimatedRows: number }>)[0]?.estimatedRows ?? 0),
+    createStatement: (createRows as Array<Record<string, string>>)[0]['Create Table'],
+  };
+}
+
+// A cursor needs a total order with no ties: the primary key, else a unique key over NOT NULL columns only,
+// without prefix parts (a prefix index does not order whole values) and not on a generated or FLOAT column.
+function chooseKey(rows: Array<{ indexName: string; columnName: string; nullable: string; subPart: number | null }>, columns: ColumnPlan[]): string[] | null {
+  const usable = new Map(columns.filter((c) => !c.selectExpression.startsWith('CAST(')).map((c) => [c.name, c]));
+  const byIndex = new Map<string, typeof rows>();
+  for (const row of rows) byIndex.set(row.indexName, [...(byIndex.get(row.indexName) ?? []), row]);
+  for (const indexColumns of byIndex.values()) {
+    if (indexColumns.every((c) => c.nullable !== 'YES' && c.subPart === null && usable.has(c.columnName))) {
+      return indexColumns.map((c) => c.columnName);
+    }
+  }
+  return null;
+}
+
+export async function maxAllowedPacket(db: Queryable): Promise<number> {
+  const [rows] = await db.query('SELECT @@max_allowed_packet AS size');
+  return Number((rows as Array<{ size: number }>)[0].size);
+}
+
+export async function serverVersion(db: Queryable): Promise<string> {
+  const [rows] = await db.query('SELECT VERSION() AS version');
+  return (rows as Array<{ version: string }>)[0].version;
+}

@@ -1,0 +1,286 @@
+// tool/backup page: chains each job's `next` requests and drives the progress bar, as OpenCart's page does; text goes in with textContent.
+'use strict';
+(function () {
+  const app = document.getElementById('backup-app');
+  if (!app) return;
+  const urls = app.dataset;
+  const bar = document.getElementById('progress-bar');
+  const progress = document.getElementById('progress');
+  const progressText = document.getElementById('progress-text');
+  const history = document.getElementById('history');
+  const alertBox = document.getElementById('alert');
+  const backupButton = document.getElementById('button-backup');
+  const selectAll = document.getElementById('input-backup-all');
+  const uploadInput = document.getElementById('input-upload');
+  const uploadButton = document.getElementById('button-upload');
+  const undoBox = document.getElementById('undo');
+  const undoButton = document.getElementById('button-undo');
+  let busy = false;
+
+  function tableBoxes() {
+    return Array.from(document.querySelectorAll("input[name='backup[]']"));
+  }
+
+  function showAlert(kind, message) {
+    const toast = document.createElement('div');
+    toast.className = 'alert alert-dismissible alert-' + (kind === 'success' ? 'success' : 'danger');
+    toast.setAttribute('role', kind === 'success' ? 'status' : 'alert');
+    const icon = document.createElement('i');
+    icon.className = 'fa-solid ' + (kind === 'success' ? 'fa-circle-check' : 'fa-circle-exclamation');
+    const text = document.createElement('span');
+    text.className = 'ms-1';
+    text.textContent = message;
+    const close = document.createElement('button');
+    close.type = 'button';
+    close.className = 'btn-close';
+    close.setAttribute('data-bs-dismiss', 'alert');
+    close.setAttribute('aria-label', urls.buttonClose);
+    toast.append(icon, text, close);
+    alertBox.prepend(toast);
+  }
+
+  function setProgress(percent, text, state) {
+    const value = Math.max(0, Math.min(100, Math.round(Number(percent) || 0)));
+    bar.style.width = value + '%';
+    progress.setAttribute('aria-valuenow', String(value));
+    bar.classList.toggle('bg-success', state === 'success');
+    bar.classList.toggle('bg-danger', state === 'error');
+    if (text !== undefined) {
+      progressText.textContent = text;
+      progressText.className = 'mt-2' + (state === 'success' ? ' text-success' : state === 'error' ? ' text-danger' : '');
+    }
+  }
+
+  function setBusy(value) {
+    busy = value;
+    document.querySelectorAll('#backup-app button, #history button, #history a.download').forEach(function (element) {
+      if (element.classList.contains('btn-close')) return;
+      if (element.tagName === 'A') element.classList.toggle('disabled', value);
+      else element.disabled = value;
+    });
+    if (!value) updateBackupButton();
+  }
+
+  function updateBackupButton() {
+    const boxes = tableBoxes();
+    const checked = boxes.filter(function (box) { return box.checked; }).length;
+    backupButton.disabled = busy || checked === 0;
+    selectAll.checked = checked > 0 && checked === boxes.length;
+    selectAll.indeterminate = checked > 0 && checked < boxes.length;
+  }
+
+  async function postForm(url, body) {
+    const response = await fetch(url, { method: 'POST', body: body, credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    try {
+      return await response.json();
+    } catch (error) {
+      return { error: urls.errorException };
+    }
+  }
+
+  // Follows `next` until the job answers `success` or `error`; each reply moves the bar.
+  async function runJob(url, makeBody) {
+    setBusy(true);
+    setProgress(0, urls.textLoading);
+    try {
+      let next = url;
+      while (next) {
+        let reply;
+        try {
+          reply = await postForm(next, makeBody());
+        } catch (error) {
+          reply = { error: urls.errorException };
+        }
+        if (reply.error) {
+          setProgress(100, reply.error, 'error');
+          showAlert('error', reply.error);
+          return null;
+        }
+        if (reply.success) {
+          setProgress(100, reply.success, 'success');
+          showAlert('success', reply.success);
+          return reply;
+        }
+        setProgress(reply.progress, reply.text);
+        next = reply.next;
+      }
+      return null;
+    } finally {
+      setBusy(false);
+      refreshHistory();
+    }
+  }
+
+  async function refreshHistory() {
+    try {
+      const response = await fetch(urls.history, { credentials: 'same-origin' });
+      if (response.ok) {
+        const template = document.createElement('template');
+        // The fragment is our own server-rendered, autoescaped view.
+        template.innerHTML = await response.text();
+        history.replaceChildren(template.content);
+        initTooltips(history);
+        if (busy) setBusy(true);
+      }
+    } catch (error) {
+      showAlert('error', urls.errorException);
+    }
+  }
+
+  function initTooltips(root) {
+    if (!window.bootstrap) return;
+    root.querySelectorAll('[data-bs-toggle="tooltip"]').forEach(function (element) {
+      window.bootstrap.Tooltip.getOrCreateInstance(element);
+    });
+  }
+
+  selectAll.addEventListener('change', function () {
+    tableBoxes().forEach(function (box) { box.checked = selectAll.checked; });
+    updateBackupButton();
+  });
+  document.getElementById('backup-tables').addEventListener('change', updateBackupButton);
+
+  backupButton.addEventListener('click', function () {
+    const form = document.getElementById('form-backup');
+    runJob(urls.backup, function () { return new URLSearchParams(new FormData(form)); });
+  });
+
+  // Restore: confirm in a dialog that lists the file's tables, each ticked; a partial choice goes as restore[].
+  const restoreModal = document.getElementById('modal-restore');
+  const deleteModal = document.getElementById('modal-delete');
+  let pendingRestore = null;
+  let pendingDelete = null;
+
+  history.addEventListener('click', async function (event) {
+    const restoreButton = event.target.closest('button.restore');
+    const deleteButton = event.target.closest('button.delete');
+    if (restoreButton && !busy) {
+      pendingRestore = restoreButton.dataset.restore;
+      document.getElementById('restore-confirm').textContent = restoreButton.dataset.confirm;
+      const list = document.getElementById('restore-tables');
+      list.replaceChildren();
+      const response = await fetch(restoreButton.dataset.inspect, { credentials: 'same-origin' });
+      const reply = await response.json().catch(function () { return { error: urls.errorException }; });
+      if (reply.error) {
+        showAlert('error', reply.error);
+        return;
+      }
+      reply.tables.forEach(function (table, index) {
+        const row = document.createElement('div');
+        row.className = 'form-check';
+        const box = document.createElement('input');
+        box.type = 'checkbox';
+        box.className = 'form-check-input';
+        box.name = 'restore[]';
+        box.value = table.name;
+        box.checked = true;
+        box.id = 'input-restore-' + index;
+        const label = document.createElement('label');
+        label.className = 'form-check-label';
+        label.htmlFor = box.id;
+        label.textContent = table.name + (table.text ? ' (' + table.text + ')' : '');
+        row.append(box, label);
+        list.append(row);
+      });
+      window.bootstrap.Modal.getOrCreateInstance(restoreModal).show();
+    }
+    if (deleteButton && !busy) {
+      pendingDelete = deleteButton.dataset.delete;
+      document.getElementById('delete-confirm').textContent = deleteButton.dataset.confirm;
+      window.bootstrap.Modal.getOrCreateInstance(deleteModal).show();
+    }
+  });
+
+  document.getElementById('button-restore-confirm').addEventListener('click', async function () {
+    const boxes = Array.from(document.querySelectorAll("#restore-tables input[name='restore[]']"));
+    const chosen = boxes.filter(function (box) { return box.checked; }).map(function (box) { return box.value; });
+    window.bootstrap.Modal.getOrCreateInstance(restoreModal).hide();
+    if (chosen.length === 0 || !pendingRestore) return;
+    const partial = chosen.length < boxes.length;
+    const reply = await runJob(pendingRestore, function () {
+      const body = new URLSearchParams();
+      if (partial) chosen.forEach(function (name) { body.append('restore[]', name); });
+      return body;
+    });
+    if (reply && reply.undo) {
+      document.getElementById('undo-text').textContent = reply.success;
+      undoBox.classList.remove('d-none');
+    }
+  });
+
+  document.getElementById('button-delete-confirm').addEventListener('click', async function () {
+    window.bootstrap.Modal.getOrCreateInstance(deleteModal).hide();
+    if (!pendingDelete) return;
+    setBusy(true);
+    try {
+      const reply = await postForm(pendingDelete, new URLSearchParams());
+      showAlert(reply.error ? 'error' : 'success', reply.error || reply.success);
+    } catch (error) {
+      showAlert('error', urls.errorException);
+    } finally {
+      setBusy(false);
+      refreshHistory();
+    }
+  });
+
+  undoButton.addEventListener('click', async function () {
+    setBusy(true);
+    try {
+      const reply = await postForm(urls.undo, new URLSearchParams());
+      showAlert(reply.error ? 'error' : 'success', reply.error || reply.success);
+      if (!reply.error) undoBox.classList.add('d-none');
+    } catch (error) {
+      showAlert('error', urls.errorException);
+    } finally {
+      setBusy(false);
+    }
+  });
+
+  uploadButton.addEventListener('click', function () {
+    uploadInput.value = '';
+    uploadInput.click();
+  });
+
+  // The size is checked here in bytes against the server's limit in bytes (OpenCart compared kilobytes with bytes).
+  uploadInput.addEventListener('change', function () {
+    const file = uploadInput.files && uploadInput.files[0];
+    if (!file) return;
+    if (file.size > Number(urls.uploadMax)) {
+      showAlert('error', urls.errorUploadSize);
+      return;
+    }
+    const data = new FormData();
+    data.append('upload', file, file.name);
+    const request = new XMLHttpRequest();
+    setBusy(true);
+    setProgress(0, urls.textUploading.replace('%s', '0'));
+    request.upload.addEventListener('progress', function (event) {
+      if (!event.lengthComputable) return;
+      const percent = Math.floor((event.loaded / event.total) * 100);
+      setProgress(percent, urls.textUploading.replace('%s', String(percent)));
+    });
+    request.addEventListener('loadend', function () {
+      let reply;
+      try {
+        reply = JSON.parse(request.responseText);
+      } catch (error) {
+        reply = { error: urls.errorException };
+      }
+      if (reply.error) {
+        setProgress(100, reply.error, 'error');
+        showAlert('error', reply.error);
+      } else {
+        setProgress(100, reply.success, 'success');
+        showAlert('success', reply.success);
+      }
+      setBusy(false);
+      refreshHistory();
+    });
+    request.open('POST', urls.upload);
+    request.setRequestHeader('Accept', 'application/json');
+    request.send(data);
+  });
+
+  initTooltips(document);
+  updateBackupButton();
+})();

@@ -1,0 +1,310 @@
+// One backup as a resumable job: a read-only snapshot held across requests, rows read by key cursor, INSERT lines into `<name>.sql.part`.
+import { closeSync, openSync, writeSync, renameSync, rmSync, fsyncSync } from 'node:fs';
+import type { Connection as CoreConnection } from 'mysql2';
+import type { Connection } from '../db.ts';
+import { quoteIdentifier } from '../db.ts';
+import { SqlBuffer, literalText } from './literal.ts';
+import type { TablePlan } from '../../../admin/model/tool/backup.ts';
+import { UserError } from '../../engine/errors.ts';
+
+/** OpenCart's line-based restore reads whole lines; ~1 MB lines keep it and the mysql client comfortable. */
+const LINE_TARGET_BYTES = 1024 * 1024;
+/** Rows per keyset page: large pages amortise the query, streaming keeps memory flat whatever the page holds. */
+const PAGE_ROWS_MIN = 1000;
+const PAGE_ROWS_MAX = 50000;
+
+export const TOOL_NAME = 'OpenCart Backup & Restore';
+export const TOOL_VERSION = '1.0.0';
+/** First line of every file this tool writes; restore uses it to require our completion footer. */
+export const HEADER_MARK = `-- ${TOOL_NAME} `;
+export const FOOTER_MARK = '-- Backup completed';
+
+type RawRow = Array<Buffer | null>;
+
+export interface BackupJobInfo {
+  database: string;
+  serverVersion: string;
+  maxPacket: number;
+  includeCreateTable: boolean;
+}
+
+export interface BackupProgress {
+  done: boolean;
+  table: string;
+  tableRowsDone: number;
+  tableRowsEstimate: number;
+  rowsDone: number;
+  rowsEstimate: number;
+}
+
+interface TableState {
+  plan: TablePlan;
+  started: boolean;
+  rows: number;
+  /** Last key values written, as SQL literals; null before the first page. */
+  cursor: string[] | null;
+}
+
+/**
+ * Holds a `START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY` on its own connection, so every page of every table reads
+ * one moment of the database while the shop keeps writing.
+ */
+export class BackupJob {
+  private readonly out = new SqlBuffer();
+  private readonly tables: TableState[];
+  private tableIndex = 0;
+  private fd: number | null;
+  private lineRows = 0;
+  private pageRows = 5000;
+  private closed = false;
+
+  constructor(
+    private readonly connection: Connection,
+    plans: TablePlan[],
+    readonly partPath: string,
+    readonly finalPath: string,
+    private readonly info: BackupJobInfo,
+    startedAt: Date,
+  ) {
+    this.tables = plans.map((plan) => ({ plan, started: false, rows: 0, cursor: null }));
+    // 'wx': two backups in the same second never share a file (OpenCart interleaved them).
+    this.fd = openSync(partPath, 'wx', 0o600);
+    this.writeHeader(startedAt);
+  }
+
+  get rowsEstimate(): number {
+    return this.tables.reduce((sum, table) => sum + Math.max(table.rows, table.plan.estimatedRows), 0);
+  }
+
+  private get rowsDone(): number {
+    return this.tables.reduce((sum, table) => sum + table.rows, 0);
+  }
+
+  private writeHeader(startedAt: Date): void {
+    const lines = [
+      `${HEADER_MARK}${TOOL_VERSION}`,
+      `-- Database: ${this.info.database} on MariaDB/MySQL ${this.info.serverVersion}`,
+      `-- Started: ${formatUtc(startedAt)} UTC`,
+      `-- Tables: ${this.tables.map((t) => t.plan.name).join(', ')}`,
+      '-- Consistent snapshot: yes (one read-only transaction for all tables)',
+      '',
+      // The mysql client defaults to utf8mb3 on Debian and fails on 4-byte characters without this.
+      'SET NAMES utf8mb4;',
+      // Values of TIMESTAMP columns were read in UTC.
+      "SET time_zone = '+00:00';",
+      // Zero in an AUTO_INCREMENT column stays zero; no strict mode, so zero dates the table holds load again.
+      "SET SQL_MODE = 'NO_AUTO_VALUE_ON_ZERO';",
+      'SET FOREIGN_KEY_CHECKS = 0;',
+      'SET UNIQUE_CHECKS = 0;',
+      '',
+      '',
+    ];
+    this.out.utf8(lines.join('\n'));
+    this.flush();
+  }
+
+  private writeTableStart(table: TableState): void {
+    const name = quoteIdentifier(table.plan.name);
+    this.out.utf8(`-- Table ${name}\n`);
+    if (this.info.includeCreateTable) {
+      this.out.utf8(table.plan.createStatement.replace(/^CREATE TABLE /, 'CREATE TABLE IF NOT EXISTS ') + ';\n\n');
+    }
+    this.out.utf8(`TRUNCATE TABLE ${name};\n`);
+    this.flush();
+  }
+
+  private insertHead(plan: TablePlan): string {
+    return `INSERT INTO ${quoteIdentifier(plan.name)} (${plan.columns.map((c) => quoteIdentifier(c.name)).join(', ')}) VALUES `;
+  }
+
+  /** Encodes one row, ending the current INSERT line first when the row would take it past ~1 MB. */
+  private appendRow(plan: TablePlan, row: RawRow): void {
+    const out = this.out;
+    if (this.lineRows === 0) out.utf8(this.insertHead(plan));
+    else out.byte(0x2c);
+    const rowStart = out.length;
+    out.byte(0x28);
+    const columns = plan.columns;
+    for (let i = 0; i < columns.length; i++) {
+      if (i > 0) out.byte(0x2c);
+      out.literal(row[i], columns[i].kind);
+    }
+    out.byte(0x29);
+    this.lineRows++;
+    if (out.length > LINE_TARGET_BYTES && this.lineRows > 1) {
+      const row = Buffer.from(out.bytes.subarray(rowStart, out.length));
+      out.length = rowStart - 1; // drop the comma before it
+      this.lineRows--;
+      this.endLine();
+      out.utf8(this.insertHead(plan));
+      out.raw(row);
+      this.lineRows = 1;
+    }
+  }
+
+  private endLine(): void {
+    if (this.lineRows === 0) return;
+    this.out.ascii(';\n');
+    if (this.lineRows === 1 && this.out.length > this.info.maxPacket) {
+      throw new UserError('error_packet', [this.tables[this.tableIndex].plan.name, this.out.length, this.info.maxPacket]);
+    }
+    this.lineRows = 0;
+    this.flush();
+  }
+
+  private flush(): void {
+    if (this.fd === null) throw new Error('backup file is closed');
+    let offset = 0;
+    while (offset < this.out.length) offset += writeSync(this.fd, this.out.bytes, offset, this.out.length - offset);
+    this.out.clear();
+  }
+
+  /** Works until `deadline` (ms since epoch) or the end; an unfinished table continues from its cursor next time. */
+  async advance(deadline: number): Promise<BackupProgress> {
+    while (this.tableIndex < this.tables.length) {
+      const table = this.tables[this.tableIndex];
+      if (!table.started) {
+        this.writeTableStart(table);
+        table.started = true;
+      }
+      const finished = table.plan.key ? await this.readKeyedPage(table) : await this.readWholeTable(table);
+      if (finished) {
+        this.endLine();
+        this.out.ascii('\n');
+        this.flush();
+        this.tableIndex++;
+      }
+      if (Date.now() >= deadline) break;
+    }
+    const done = this.tableIndex >= this.tables.length;
+    if (done) this.finish();
+    const current = this.tables[Math.min(this.tableIndex, this.tables.length - 1)];
+    return {
+      done,
+      table: current.plan.name,
+      tableRowsDone: current.rows,
+      tableRowsEstimate: Math.max(current.rows, current.plan.estimatedRows),
+      rowsDone: this.rowsDone,
+      rowsEstimate: this.rowsEstimate,
+    };
+  }
+
+  // Keyset paging: WHERE key > last key ORDER BY key: each page costs the same wherever it starts (OpenCart's LIMIT offset grew quadratically).
+  private async readKeyedPage(table: TableState): Promise<boolean> {
+    const plan = table.plan;
+    const key = plan.key as string[];
+    const keyPositions = key.map((name) => plan.columns.findIndex((c) => c.name === name));
+    const where = table.cursor ? ` WHERE ${cursorCondition(key, table.cursor)}` : '';
+    const sql =
+      `SELECT ${plan.columns.map((c) => c.selectExpression).join(', ')} FROM ${quoteIdentifier(plan.name)}${where}` +
+      ` ORDER BY ${key.map(quoteIdentifier).join(', ')} LIMIT ${this.pageRows}`;
+    const started = Date.now();
+    let rows = 0;
+    let last: RawRow | null = null;
+    await this.stream(sql, (row) => {
+      this.appendRow(plan, row);
+      last = row;
+      rows++;
+    });
+    table.rows += rows;
+    if (last) table.cursor = keyPositions.map((position, i) => literalText((last as RawRow)[position], plan.columns[keyPositions[i]].kind));
+    // Aim each page at about a fifth of a second, so a request overshoots its budget by little.
+    const elapsed = Math.max(1, Date.now() - started);
+    if (rows === this.pageRows) this.pageRows = clamp(Math.round((rows * 200) / elapsed), PAGE_ROWS_MIN, PAGE_ROWS_MAX);
+    return rows < this.pageRows || rows === 0;
+  }
+
+  // A table without a usable key has no stable order to resume from, so it is read in one streamed pass within the snapshot:
+  // memory stays flat because rows are written as they arrive; the request lasts as long as the table takes.
+  private async readWholeTable(table: TableState): Promise<boolean> {
+    const plan = table.plan;
+    const sql = `SELECT ${plan.columns.map((c) => c.selectExpression).join(', ')} FROM ${quoteIdentifier(plan.name)}`;
+    await this.stream(sql, (row) => {
+      this.appendRow(plan, row);
+      table.rows++;
+    });
+    return true;
+  }
+
+  private stream(sql: string, onRow: (row: RawRow) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let failure: unknown = null;
+      // typeCast off: values arrive as the server's bytes, which are exact (mysql2's number parsing is not) and twice as fast.
+      const query = coreConnection(this.connection).query({ sql, typeCast: false, rowsAsArray: true });
+      query.on('result', (row: unknown) => {
+        if (failure) return;
+        try {
+          onRow(row as RawRow);
+        } catch (error) {
+          failure = error;
+        }
+      });
+      query.on('error', (error: Error) => {
+        failure ??= error;
+      });
+      query.on('end', () => (failure ? reject(failure) : resolve()));
+    });
+  }
+
+  private finish(): void {
+    this.out.utf8(`${FOOTER_MARK}: ${formatUtc(new Date())} UTC\n`);
+    for (const table of this.tables) this.out.utf8(`-- Rows ${quoteIdentifier(table.plan.name)}: ${table.rows}\n`);
+    this.out.utf8('-- End of backup\n');
+    this.flush();
+    fsyncSync(this.fd as number);
+    closeSync(this.fd as number);
+    this.fd = null;
+    renameSync(this.partPath, this.finalPath);
+    void this.release();
+  }
+
+  /** Stops the job: releases the snapshot, and removes the unfinished file. */
+  async abort(): Promise<void> {
+    if (this.fd !== null) {
+      closeSync(this.fd);
+      this.fd = null;
+      rmSync(this.partPath, { force: true });
+    }
+    await this.release();
+  }
+
+  private async release(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.connection.query('ROLLBACK');
+    } catch {
+      // The connection may already be gone; ending it below is all that is left to do.
+    }
+    this.connection.destroy();
+  }
+}
+
+/** `(k1 > v1) OR (k1 = v1 AND k2 > v2) OR ...`: spelled out because MariaDB does not use an index for row-value comparisons. */
+function cursorCondition(key: string[], cursor: string[]): string {
+  const terms: string[] = [];
+  for (let i = 0; i < key.length; i++) {
+    const equal = key.slice(0, i).map((name, j) => `${quoteIdentifier(name)} = ${cursor[j]}`);
+    terms.push('(' + [...equal, `${quoteIdentifier(key[i])} > ${cursor[i]}`].join(' AND ') + ')');
+  }
+  return terms.join(' OR ');
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
+}
+
+export function formatUtc(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '');
+}
+
+/** Opens the snapshot every page of one backup reads from. */
+export async function startSnapshot(connection: Connection): Promise<void> {
+  await connection.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+  await connection.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+}
+
+// The promise wrapper hides mysql2's streaming query events; the callback connection underneath has them.
+function coreConnection(connection: Connection): CoreConnection {
+  return (connection as unknown as { connection: CoreConnection }).connection;
+}

@@ -1,0 +1,41 @@
+// Removes what interrupted jobs leave behind: old `.part` files, orphaned shadow tables, and undo tables past their time.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { HostConfig } from '../config.ts';
+import type { Pool } from '../db.ts';
+import { quoteIdentifier } from '../db.ts';
+import type { JobRegistry } from './jobs.ts';
+import { PART_SUFFIX } from './filename.ts';
+import { RESERVED_TABLE_PREFIX } from '../../../admin/model/tool/backup.ts';
+import { dropKeptTables, readJsonFile, type UndoRecord } from './restore-job.ts';
+
+export const UNDO_FILE = '.restore-undo.json';
+
+export async function cleanStaleFiles(config: HostConfig, pool: Pool, jobs: JobRegistry): Promise<void> {
+  const backupDir = path.join(config.dirStorage, 'backup');
+  const names = await fs.readdir(backupDir).catch(() => [] as string[]);
+  const now = Date.now();
+  for (const name of names) {
+    if (!name.endsWith(PART_SUFFIX)) continue;
+    const file = path.join(backupDir, name);
+    const stat = await fs.stat(file).catch(() => null);
+    // A running job writes or is touched more often than this; a file this old belongs to no one.
+    if (stat && now - stat.mtimeMs > config.backup.jobTimeoutMs) await fs.rm(file, { force: true });
+  }
+
+  if (!jobs.running('restore')) {
+    const [rows] = await pool.query(
+      'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE ?',
+      [`${RESERVED_TABLE_PREFIX.replace(/_/g, '\\_')}n\\_%`],
+    );
+    const shadows = (rows as Array<{ name: string }>).map((row) => quoteIdentifier(row.name));
+    if (shadows.length) await pool.query(`DROP TABLE IF EXISTS ${shadows.join(', ')}`);
+  }
+
+  const undoFile = path.join(backupDir, UNDO_FILE);
+  const record = await readJsonFile<UndoRecord>(undoFile);
+  if (record && Date.parse(record.until) < now) {
+    await dropKeptTables(pool, record);
+    await fs.rm(undoFile, { force: true });
+  }
+}

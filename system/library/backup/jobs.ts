@@ -1,0 +1,87 @@
+// Running backup and restore jobs of this process, keyed by job id; one job at a time per database; idle jobs are released.
+import { randomBytes } from 'node:crypto';
+import { UserError } from '../../engine/errors.ts';
+
+export type JobKind = 'backup' | 'restore';
+
+export interface Job {
+  readonly id: string;
+  readonly kind: JobKind;
+  /** Session id of the user who started it: a `next` URL works only in that session. */
+  readonly owner: string;
+  readonly startedAt: Date;
+  /** Number of the request `next` asks for; a replayed `next` (step - 1) gets the last reply again. */
+  step: number;
+  lastReply: Record<string, unknown> | null;
+  touchedAt: number;
+  /** Lets the job go: close connections, remove unfinished files. */
+  abort(): Promise<void>;
+}
+
+export function createJobId(): string {
+  return randomBytes(12).toString('hex');
+}
+
+export class JobRegistry {
+  private readonly jobs = new Map<string, Job>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly idleTimeoutMs: number,
+    private readonly onSweep: () => Promise<void> = async () => {},
+  ) {
+    this.timer = setInterval(() => void this.sweep(), Math.min(30_000, Math.max(1000, idleTimeoutMs / 4)));
+    this.timer.unref();
+  }
+
+  /** The job `id` for `owner`, or UserError when it is unknown (expired, or the process restarted) or someone else's. */
+  get(id: unknown, owner: string, kind: JobKind): Job | undefined {
+    if (typeof id !== 'string') return undefined;
+    const job = this.jobs.get(id);
+    if (!job || job.kind !== kind) return undefined;
+    if (job.owner !== owner) throw new UserError('error_job');
+    job.touchedAt = Date.now();
+    return job;
+  }
+
+  /** Refuses a second job while one runs; a job left idle for a minute is taken as abandoned and released. */
+  async ensureIdle(): Promise<void> {
+    for (const job of this.jobs.values()) {
+      if (Date.now() - job.touchedAt > 60_000) {
+        await this.remove(job);
+        continue;
+      }
+      throw new UserError(job.kind === 'backup' ? 'error_busy_backup' : 'error_busy_restore', [job.startedAt.toISOString().replace('T', ' ').slice(0, 19) + ' UTC']);
+    }
+  }
+
+  /** True while a job of this kind runs in this process. */
+  running(kind: JobKind): boolean {
+    return [...this.jobs.values()].some((job) => job.kind === kind);
+  }
+
+  add(job: Job): void {
+    this.jobs.set(job.id, job);
+  }
+
+  async remove(job: Job): Promise<void> {
+    this.jobs.delete(job.id);
+    await job.abort();
+  }
+
+  forget(job: Job): void {
+    this.jobs.delete(job.id);
+  }
+
+  async sweep(): Promise<void> {
+    for (const job of [...this.jobs.values()]) {
+      if (Date.now() - job.touchedAt > this.idleTimeoutMs) await this.remove(job).catch(() => undefined);
+    }
+    await this.onSweep().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    for (const job of [...this.jobs.values()]) await this.remove(job).catch(() => undefined);
+  }
+}

@@ -1,0 +1,375 @@
+// One restore as a resumable job: check the whole file first, load it into shadow tables, then swap them in with one RENAME TABLE.
+import { createHash } from 'node:crypto';
+import { promises as fs, openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import mysql from 'mysql2/promise';
+import type { Connection, Pool } from '../db.ts';
+import { quoteIdentifier } from '../db.ts';
+import { UserError } from '../../engine/errors.ts';
+import { readStatements, openDumpStream, DumpParseError, TruncatedDumpError, type SqlStatement, type ReaderState } from './reader.ts';
+import { checkStatement, renameStatementTables, type GuardOptions } from './guard.ts';
+import { HEADER_MARK, FOOTER_MARK } from './backup-job.ts';
+import { RESERVED_TABLE_PREFIX } from '../../../admin/model/tool/backup.ts';
+
+/** Statements are sent in multi-statement batches of about this size: one round trip per batch, not per row. */
+const BATCH_BYTES = 1024 * 1024;
+
+export interface TableInFile {
+  name: string;
+  statements: number;
+  bytes: number;
+}
+
+export interface RestoreProgress {
+  phase: 'validate' | 'load' | 'done';
+  bytesDone: number;
+  bytesTotal: number;
+  skippedProtected: number;
+  /** Set when phase is 'done'. */
+  undo?: UndoRecord;
+}
+
+export interface UndoRecord {
+  filename: string;
+  /** Live name → the reserved name its old data is kept under; null when the restore created the table. */
+  tables: Array<{ live: string; kept: string | null }>;
+  restoredAt: string;
+  until: string;
+}
+
+export interface RestoreSettings {
+  connection: mysql.ConnectionOptions;
+  guard: GuardOptions;
+  undoKeepMs: number;
+  /** Where the last restore's UndoRecord is kept (a dotfile beside the backups, never listed). */
+  undoFile: string;
+}
+
+/** Shadow (n) and kept (o) tables get reserved names; a long name is shortened with a hash, since MariaDB names stop at 64 characters. */
+export function reservedName(kind: 'n' | 'o', live: string): string {
+  const name = `${RESERVED_TABLE_PREFIX}${kind}_${live}`;
+  if (name.length <= 64) return name;
+  return `${RESERVED_TABLE_PREFIX}${kind}_${createHash('sha1').update(live).digest('hex').slice(0, 24)}`;
+}
+
+/** True when the file starts with this tool's header, so its completion footer is required. */
+export function isOwnBackup(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(HEADER_MARK.length);
+    readSync(fd, head, 0, head.length, 0);
+    return head.toString('utf8') === HEADER_MARK;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Our backups end with the completion footer; a file cut short (an interrupted copy, a full disk) does not. */
+export function hasCompletionFooter(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const tailSize = Math.min(size, 1024 * 1024);
+    const tail = Buffer.alloc(tailSize);
+    readSync(fd, tail, 0, tailSize, size - tailSize);
+    const text = tail.toString('utf8');
+    return text.includes('\n' + FOOTER_MARK) && /-- End of backup\n?$/.test(text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Phase validate reads the whole file once and refuses it on the first forbidden statement, before anything is written.
+ * Phase load executes it into shadow tables in transactions; the last request swaps them in and keeps the old tables for undo.
+ */
+export class RestoreJob {
+  readonly tables = new Map<string, TableInFile>();
+  private phase: 'validate' | 'load' | 'done' = 'validate';
+  private statements: AsyncGenerator<SqlStatement, ReaderState> | null = null;
+  private bytesDone = 0;
+  private skippedProtected = 0;
+  private connection: Connection | null = null;
+  /** Live table → shadow table, for every table this restore has written so far. */
+  private readonly shadows = new Map<string, string>();
+  private liveTables = new Set<string>();
+  private batch: Array<{ sql: Buffer; line: number }> = [];
+  private batchBytes = 0;
+  private chosen: Set<string> | null = null;
+  /** Set when the restore has swapped its tables in. */
+  undo: UndoRecord | null = null;
+
+  constructor(
+    readonly path: string,
+    readonly filename: string,
+    readonly size: number,
+    private readonly settings: RestoreSettings,
+  ) {}
+
+  /** Tables the caller wants; null restores every table of the file. Checked against the file once validation has listed them. */
+  choose(tables: string[] | null): void {
+    this.chosen = tables ? new Set(tables) : null;
+  }
+
+  async advance(deadline: number): Promise<RestoreProgress> {
+    if (this.phase === 'validate') await this.validate(deadline);
+    if (this.phase === 'load' && Date.now() < deadline) await this.load(deadline);
+    return { phase: this.phase, bytesDone: this.bytesDone, bytesTotal: this.size, skippedProtected: this.skippedProtected, undo: this.undo ?? undefined };
+  }
+
+  private async nextStatement(): Promise<SqlStatement | null> {
+    const statements = (this.statements ??= readStatements(await openDumpStream(this.path)));
+    let item: IteratorResult<SqlStatement, ReaderState>;
+    try {
+      item = await statements.next();
+    } catch (error) {
+      if (error instanceof TruncatedDumpError) throw new UserError('error_truncated', [error.line]);
+      if (error instanceof DumpParseError) throw new UserError('error_forbidden', [error.line, 'DELIMITER']);
+      throw error;
+    }
+    if (item.done) {
+      this.statements = null;
+      return null;
+    }
+    return item.value;
+  }
+
+  private async validate(deadline: number): Promise<void> {
+    while (true) {
+      const statement = await this.nextStatement();
+      if (!statement) break;
+      const verdict = checkStatement(statement.sql, this.settings.guard);
+      if (verdict.verdict === 'forbid') throw new UserError('error_forbidden', [statement.line, verdict.head]);
+      if (verdict.verdict === 'allow' && isDataStatement(verdict.kind)) {
+        for (const table of verdict.tables) {
+          const entry = this.tables.get(table) ?? { name: table, statements: 0, bytes: 0 };
+          entry.statements++;
+          entry.bytes += statement.sql.length;
+          this.tables.set(table, entry);
+        }
+      }
+      this.bytesDone = statement.end;
+      if (Date.now() >= deadline) return;
+    }
+    if (this.tables.size === 0) throw new UserError('error_empty');
+    if (this.chosen) {
+      for (const table of this.chosen) if (!this.tables.has(table)) throw new UserError('error_table', [table]);
+    }
+    this.phase = 'load';
+    this.bytesDone = 0;
+  }
+
+  private async openConnection(): Promise<Connection> {
+    const connection = await mysql.createConnection({
+      ...this.settings.connection,
+      multipleStatements: true,
+      // Statement bytes travel unchanged: the file's bytes become a latin1 string and mysql2 sends it as 'binary'.
+      // Without SESSION_TRACK mysql2 does not follow the dump's SET NAMES and re-encode (double-encoding every non-ASCII byte).
+      charset: 'BINARY',
+      flags: ['-SESSION_TRACK'],
+    });
+    await connection.query(
+      "SET NAMES utf8mb4; SET SESSION time_zone = '+00:00', foreign_key_checks = 0, unique_checks = 0, sql_mode = 'NO_AUTO_VALUE_ON_ZERO'",
+    );
+    const [rows] = await connection.query(
+      'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()',
+    );
+    this.liveTables = new Set((rows as Array<{ name: string }>).map((row) => row.name));
+    return connection;
+  }
+
+  private async load(deadline: number): Promise<void> {
+    this.connection ??= await this.openConnection();
+    while (true) {
+      const statement = await this.nextStatement();
+      if (!statement) break;
+      await this.loadStatement(statement);
+      this.bytesDone = statement.end;
+      if (this.batchBytes >= BATCH_BYTES) await this.flush();
+      if (Date.now() >= deadline) {
+        await this.flush();
+        return;
+      }
+    }
+    await this.flush();
+    await this.swap();
+    this.phase = 'done';
+  }
+
+  private async loadStatement(statement: SqlStatement): Promise<void> {
+    const verdict = checkStatement(statement.sql, this.settings.guard);
+    if (verdict.verdict === 'forbid') throw new UserError('error_forbidden', [statement.line, verdict.head]);
+    if (verdict.verdict === 'skip') {
+      this.skippedProtected++;
+      return;
+    }
+    switch (verdict.kind) {
+      case 'set':
+        // The dump's own session settings (SQL_MODE, NAMES, time_zone) apply to what follows, in order.
+        this.queue(statement);
+        return;
+      case 'lock_tables':
+      case 'unlock_tables':
+      case 'transaction':
+      case 'empty':
+        // This job commits its own batches; the dump's locks and transactions would only cut them up.
+        return;
+      default: {
+        const tables = verdict.tables.filter((table) => !this.chosen || this.chosen.has(table));
+        if (tables.length === 0) return;
+        if (tables.length !== verdict.tables.length) throw new UserError('error_mixed_tables', [statement.line]);
+        for (const table of tables) await this.ensureShadow(table);
+        const renamed = { ...statement, sql: renameStatementTables(statement.sql, this.shadows) };
+        if (verdict.kind === 'insert' || verdict.kind === 'replace') return this.queue(renamed);
+        // DDL commits implicitly; it runs on its own so a batch stays one transaction.
+        await this.flush();
+        await this.execute([renamed]);
+      }
+    }
+  }
+
+  private queue(statement: SqlStatement): void {
+    this.batch.push({ sql: statement.sql, line: statement.line });
+    this.batchBytes += statement.sql.length;
+  }
+
+  // The shadow starts as an empty copy of the live table, so a file of only TRUNCATE + INSERT (OpenCart's format) restores;
+  // a file with DROP/CREATE rebuilds the shadow itself.
+  private async ensureShadow(table: string): Promise<void> {
+    if (this.shadows.has(table)) return;
+    await this.flush();
+    const shadow = reservedName('n', table);
+    const connection = this.connection as Connection;
+    await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(shadow)}`);
+    if (this.liveTables.has(table)) await connection.query(`CREATE TABLE ${quoteIdentifier(shadow)} LIKE ${quoteIdentifier(table)}`);
+    this.shadows.set(table, shadow);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    await this.execute(batch);
+  }
+
+  /** Runs statements as one multi-statement transaction; on failure, finds the statement the server rejected, for its line. */
+  private async execute(batch: Array<{ sql: Buffer; line: number }>): Promise<void> {
+    const connection = this.connection as Connection;
+    const text = batch.map((statement) => statement.sql.toString('latin1'));
+    try {
+      await connection.query(['START TRANSACTION', ...text, 'COMMIT'].join(';\n'));
+      return;
+    } catch (error) {
+      await connection.query('ROLLBACK').catch(() => undefined);
+      if (batch.length === 1) throw statementError(batch[0].line, error);
+    }
+    await connection.query('START TRANSACTION');
+    try {
+      for (let i = 0; i < batch.length; i++) {
+        try {
+          await connection.query(text[i]);
+        } catch (error) {
+          throw statementError(batch[i].line, error);
+        }
+      }
+    } finally {
+      await connection.query('ROLLBACK').catch(() => undefined);
+    }
+    throw statementError(batch[batch.length - 1].line, new Error('the batch failed'));
+  }
+
+  private async swap(): Promise<void> {
+    const connection = this.connection as Connection;
+    if (this.shadows.size === 0) throw new UserError('error_empty');
+    // Undo keeps one generation: the tables kept by the previous restore go now.
+    const previous = await readJsonFile<UndoRecord>(this.settings.undoFile);
+    if (previous) await dropKeptTables(connection, previous);
+    const renames: string[] = [];
+    const undo: UndoRecord['tables'] = [];
+    for (const [live, shadow] of this.shadows) {
+      const kept = reservedName('o', live);
+      if (this.liveTables.has(live)) {
+        await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(kept)}`);
+        renames.push(`${quoteIdentifier(live)} TO ${quoteIdentifier(kept)}`);
+        undo.push({ live, kept });
+      } else {
+        undo.push({ live, kept: null });
+      }
+      renames.push(`${quoteIdentifier(shadow)} TO ${quoteIdentifier(live)}`);
+    }
+    // One statement: MariaDB renames all or none, so the shop never sees a mix of old and new tables.
+    await connection.query(`RENAME TABLE ${renames.join(', ')}`);
+    const now = new Date();
+    this.undo = {
+      filename: this.filename,
+      tables: undo,
+      restoredAt: now.toISOString(),
+      until: new Date(now.getTime() + this.settings.undoKeepMs).toISOString(),
+    };
+    await writeJsonFile(this.settings.undoFile, this.undo);
+    this.shadows.clear();
+  }
+
+  /** Drops the shadow tables and closes the connection; the live tables were never touched. */
+  async abort(): Promise<void> {
+    await this.statements?.return(undefined as unknown as ReaderState).catch(() => undefined);
+    this.statements = null;
+    if (this.connection) {
+      for (const shadow of this.shadows.values()) {
+        await this.connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(shadow)}`).catch(() => undefined);
+      }
+      this.connection.destroy();
+      this.connection = null;
+    }
+    this.shadows.clear();
+  }
+
+  async close(): Promise<void> {
+    this.connection?.destroy();
+    this.connection = null;
+  }
+}
+
+function statementError(line: number, error: unknown): UserError {
+  const message = (error as { sqlMessage?: string }).sqlMessage ?? (error as Error).message;
+  return new UserError('error_statement', [line, message]);
+}
+
+function isDataStatement(kind: string): boolean {
+  return ['create_table', 'drop_table', 'truncate', 'insert', 'replace', 'alter_table'].includes(kind);
+}
+
+/** Puts the kept tables of the last restore back, in one RENAME TABLE, and drops what the restore had written. */
+export async function undoRestore(connection: Connection, record: UndoRecord): Promise<void> {
+  const renames: string[] = [];
+  const drops: string[] = [];
+  for (const { live, kept } of record.tables) {
+    const discard = reservedName('n', live);
+    await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(discard)}`);
+    renames.push(`${quoteIdentifier(live)} TO ${quoteIdentifier(discard)}`);
+    if (kept) renames.push(`${quoteIdentifier(kept)} TO ${quoteIdentifier(live)}`);
+    drops.push(quoteIdentifier(discard));
+  }
+  await connection.query(`RENAME TABLE ${renames.join(', ')}`);
+  await connection.query(`DROP TABLE IF EXISTS ${drops.join(', ')}`);
+}
+
+/** Drops the tables kept for undo. */
+export async function dropKeptTables(connection: Connection | Pool, record: UndoRecord): Promise<void> {
+  const kept = record.tables.filter((t) => t.kept).map((t) => quoteIdentifier(t.kept as string));
+  if (kept.length) await connection.query(`DROP TABLE IF EXISTS ${kept.join(', ')}`);
+}
+
+export async function readJsonFile<T>(file: string): Promise<T | null> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+export async function writeJsonFile(file: string, value: unknown): Promise<void> {
+  const temporary = file + '.tmp';
+  await fs.writeFile(temporary, JSON.stringify(value, null, 2), { mode: 0o600 });
+  await fs.rename(temporary, file);
+}

@@ -1,0 +1,38 @@
+// The shop database: one mysql2 pool for short queries, and dedicated connections for long jobs.
+import mysql from 'mysql2/promise';
+import type { Pool, Connection, ConnectionOptions } from 'mysql2/promise';
+import type { HostConfig } from './config.ts';
+
+export type { Pool, Connection };
+
+/** Quotes an identifier for MariaDB/MySQL: backticks, with backticks inside doubled. */
+export function quoteIdentifier(name: string): string {
+  return '`' + name.replace(/`/g, '``') + '`';
+}
+
+function connectionOptions(config: HostConfig): ConnectionOptions {
+  return {
+    host: config.db.hostname,
+    port: config.db.port,
+    user: config.db.username,
+    password: config.db.password,
+    database: config.db.database,
+    charset: 'utf8mb4_general_ci',
+    // TIMESTAMP values travel in UTC so a backup does not depend on any time zone setting.
+    timezone: 'Z',
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+  };
+}
+
+export function createPool(config: HostConfig): Pool {
+  return mysql.createPool({ ...connectionOptions(config), connectionLimit: 10, waitForConnections: true });
+}
+
+/** A connection of its own for a job that holds a transaction across requests. */
+export async function openJobConnection(config: HostConfig, extra: Partial<ConnectionOptions> = {}): Promise<Connection> {
+  const connection = await mysql.createConnection({ ...connectionOptions(config), ...extra });
+  await connection.query("SET SESSION time_zone = '+00:00'");
+  return connection;
+}

@@ -1,0 +1,42 @@
+// `npm start`: the admin panel on a demo shop database (created on first start), at http://127.0.0.1:8080/admin/.
+import express from 'express';
+import { loadConfig } from './library/config.ts';
+import { createAdminApp } from '../admin/app.ts';
+import { ensureDemoDatabase } from './demo/generator.ts';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const usingDemo = !process.env.OPENCART_CONFIG && !process.env.DB_DATABASE;
+  if (usingDemo) {
+    const created = await ensureDemoDatabase({
+      host: config.db.hostname,
+      port: config.db.port,
+      user: config.db.username,
+      password: config.db.password,
+      database: config.db.database,
+      prefix: config.db.prefix,
+    });
+    if (created) console.log(`Created the demo shop database "${config.db.database}".`);
+  }
+  const admin = await createAdminApp({ config });
+  const app = express();
+  app.disable('x-powered-by');
+  app.use('/admin', admin.router);
+  app.get('/', (_req, res) => res.redirect('/admin/index.php?route=common/login'));
+  const server = app.listen(config.port, '127.0.0.1', () => {
+    const base = config.httpServer || `http://127.0.0.1:${config.port}/admin/`;
+    console.log(`Backup & Restore admin: ${base}index.php?route=common/login`);
+    if (usingDemo) console.log('Demo login: admin / admin (the demo database is for trying the tool out; do not keep real data in it).');
+  });
+  const stop = () => {
+    server.close();
+    void admin.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
