@@ -195,9 +195,10 @@ export class BackupJob {
     const key = plan.key as string[];
     const keyPositions = key.map((name) => plan.columns.findIndex((c) => c.name === name));
     const where = table.cursor ? ` WHERE ${cursorCondition(key, table.cursor)}` : '';
+    const limit = this.pageRows;
     const sql =
       `SELECT ${plan.columns.map((c) => c.selectExpression).join(', ')} FROM ${quoteIdentifier(plan.name)}${where}` +
-      ` ORDER BY ${key.map(quoteIdentifier).join(', ')} LIMIT ${this.pageRows}`;
+      ` ORDER BY ${key.map(quoteIdentifier).join(', ')} LIMIT ${limit}`;
     const started = Date.now();
     let rows = 0;
     let last: RawRow | null = null;
@@ -208,10 +209,11 @@ export class BackupJob {
     });
     table.rows += rows;
     if (last) table.cursor = keyPositions.map((position, i) => literalText((last as RawRow)[position], plan.columns[keyPositions[i]].kind));
+    const finished = rows < limit;
     // Aim each page at about a fifth of a second, so a request overshoots its budget by little.
     const elapsed = Math.max(1, Date.now() - started);
-    if (rows === this.pageRows) this.pageRows = clamp(Math.round((rows * 200) / elapsed), PAGE_ROWS_MIN, PAGE_ROWS_MAX);
-    return rows < this.pageRows || rows === 0;
+    if (!finished) this.pageRows = clamp(Math.round((rows * 200) / elapsed), PAGE_ROWS_MIN, PAGE_ROWS_MAX);
+    return finished;
   }
 
   // A table without a usable key has no stable order to resume from, so it is read in one streamed pass within the snapshot:
