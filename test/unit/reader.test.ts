@@ -478,6 +478,14 @@ describe('DELIMITER', () => {
     expect(r2.error).toBeInstanceOf(InvalidDelimiterError);
   });
 
+  it('an endless DELIMITER line is rejected instead of being buffered', async () => {
+    const r = await read('SELECT 1;\nDELIMITER ;; ' + 'x'.repeat(10000) + '\nSELECT 2;;', { chunk: 1000 });
+    expect(texts(r)).toEqual(['SELECT 1']);
+    expect(r.error).toBeInstanceOf(InvalidDelimiterError);
+    const ok = await read('DELIMITER ;; -- a comment after the delimiter is ignored\nSELECT 2;;');
+    expect(texts(ok)).toEqual(['SELECT 2']);
+  });
+
   it('a delimiter with a backslash is rejected like the client does', async () => {
     expect((await read('DELIMITER \\g\nSELECT 1\\g')).error).toBeInstanceOf(InvalidDelimiterError);
   });

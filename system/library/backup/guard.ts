@@ -16,8 +16,8 @@
 //   skipped (at most 4 per statement, else 'too_many_executable_comments'): every combination must be allowed, and
 //   every non-empty one must have the same kind and tables ('ambiguous_comment' otherwise). For that to be sound,
 //   an executable comment must end at the first `*/` under both readings: quotes, identifiers or line comments
-//   containing `*/`, nested comments, and version numbers that are not 5 or 6 digits followed by a non-word
-//   character are 'ambiguous_comment'. The one client command mariadb-dump writes, `/*M!999999\- ... */`, is a comment.
+//   containing `*/`, nested comments, and version numbers that MySQL and MariaDB read differently (other than 5
+//   digits, or 6 after `/*M!`) are 'ambiguous_comment'. The one client command mariadb-dump writes, `/*M!999999\- ... */`, is a comment.
 // - A `;` outside quotes and comments followed by more text is 'multiple_statements'; trailing `;`s are tolerated.
 // - Tables: names are backticked (doubled backticks inside) or bare ASCII words; a bare word holding bytes >= 0x80 is
 //   'non_ascii_word' (under latin1 the server reads 0xA0 as a blank, so the guard could not tell where words end).
@@ -32,7 +32,10 @@
 //   functions; subqueries (SELECT/WITH/TABLE/VALUES ROW...) are 'subquery', other function calls (LOAD_FILE, SLEEP,
 //   stored or loadable functions, NEXTVAL...) 'function_not_allowed', `:=` 'assignment_not_allowed'.
 // - CREATE TABLE: no CREATE ... SELECT/LIKE/AS ('create_select'); engines limited to local ones (no CONNECT,
-//   FEDERATED, SPIDER... : 'engine_not_allowed'); no DATA/INDEX DIRECTORY, CONNECTION, UNION ('table_option_not_allowed').
+//   FEDERATED, SPIDER... : 'engine_not_allowed'); no DATA/INDEX DIRECTORY, CONNECTION, UNION ('table_option_not_allowed');
+//   column definitions may use functions (defaults, CHECK (json_valid(..))) but not NEXTVAL/NEXT VALUE FOR, LOAD_FILE,
+//   SLEEP, lock functions... ('function_not_allowed'). ALTER TABLE clauses must not contain RENAME, EXCHANGE, ENGINE,
+//   PARTITION... ('alter_not_allowed'), so nothing can hide after an allowed ADD KEY.
 // - SET: session scope only (GLOBAL, PERSIST, PERSIST_ONLY, @@global. ... are 'set_global'; SET PASSWORD is
 //   'set_password'; SET ROLE/STATEMENT/TRANSACTION 'statement_not_allowed'). A value is one literal, @var, @@var,
 //   IFNULL(a, b), COALESCE(a, ...) or IF(a IS [NOT] NULL, b, c) (as HeidiSQL writes). Because the guard reads bytes
@@ -43,7 +46,9 @@
 //   or a mode that includes it ('unsafe_sql_mode'). Such variables may also be set from the @@ variables of the same
 //   family or from the user variables dumps use to save them (@OLD_CHARACTER_SET_CLIENT, @saved_cs_client,
 //   @OLD_SQL_MODE, @saved_sql_mode...), and those user variables may only get the same kinds of values.
-// - Text is handled as bytes (table names decoded as UTF-8 for the result); no statement is ever executed here.
+// - Text is handled as bytes (table names decoded as UTF-8 for the result); no statement is ever executed here. The
+//   verdicts assume the restore's connection starts with a safe character_set_client (utf8mb4) and an sql_mode
+//   without NO_BACKSLASH_ESCAPES/ANSI_QUOTES, and sends each statement's bytes unchanged.
 
 /** What a restore needs to know to judge statements. */
 export interface GuardOptions {
@@ -193,7 +198,10 @@ class Lexer {
             p = e + 2;
             continue;
           }
-          if (!(digits === 0 || ((digits === 5 || digits === 6) && !(d < n && WORD_CHAR[b[d]]) && b[d] !== 0x5c))) forbid('ambiguous_comment');
+          // MariaDB reads a 6th version digit, MySQL only 5 (so `/*!400001` differs); other lengths are read differently
+          // again. `/*M!` is MariaDB's own (MySQL skips it whole). A backslash would be a client command.
+          const mariadbOnly = q === p + 4;
+          if (!(digits === 0 || digits === 5 || (digits === 6 && mariadbOnly)) || b[d] === 0x5c) forbid('ambiguous_comment');
           const id = this.execCount++;
           if (id < 31 && this.mask & (1 << id)) {
             const e = b.indexOf(STAR_SLASH, d);

@@ -18,13 +18,15 @@
 //   rest of its line is consumed, the delimiter changes, `onDelimiter` is called and nothing is yielded. Each yielded
 //   statement carries the delimiter that ended it and the line at its end, so that
 //   { delimiter: s.delimiter, line: s.endLine, offset: s.end } is the state to resume right after it.
+// - Other client commands (`\g`, `\G`, `\d`, `source`...) are not interpreted: dump tools
+//   do not write them, and a backslash outside quotes is just statement text here.
 // - Empty statements (only whitespace/comments before a delimiter) are not yielded, like the client does.
 // - A UTF-8 byte-order mark at offset 0 is skipped (offsets still count it: the first statement then starts at 3).
 // - Truncation: when the input ends inside a statement (text after the last delimiter, an open quote, an open
 //   executable comment) or inside an ordinary /* comment, every complete statement is yielded first and then a
 //   TruncatedDumpError is thrown. This differs from the client, which would run a final statement without a delimiter:
 //   for a backup that is the sign of a cut-off file. A bad DELIMITER line (no argument, or a backslash in it) throws
-//   InvalidDelimiterError, also after the statements before it were yielded. Both extend
+//   InvalidDelimiterError (so does a DELIMITER line over 4 KiB), after the statements before it were yielded. Both extend
 //   DumpParseError; errors of the input stream itself (e.g. zlib's "unexpected end of file" for a cut-off .gz, code
 //   Z_BUF_ERROR) are passed through unchanged.
 
@@ -123,6 +125,8 @@ const EXEC = 6; // inside /*! ... */, outside quotes
 const EMPTY = Buffer.alloc(0);
 const STAR_SLASH = Buffer.from('*/');
 const DELIMITER_WORD = Buffer.from('DELIMITER');
+/** Longest DELIMITER command line accepted (the client's delimiter itself is at most 15 bytes). */
+const MAX_DELIMITER_LINE = 4096;
 
 /** Bytes that need a look inside a statement (besides the delimiter's first byte). */
 const BASE_INTEREST = new Uint8Array(256);
@@ -283,9 +287,15 @@ export class StatementScanner {
    */
   private delimiterCommand(b: Buffer, p: number, n: number, eof: boolean, out: ScanItem[]): number {
     let eol = b.indexOf(10, p + 9);
-    if (eol === -1) {
-      if (!eof) return -1;
-      eol = n;
+    if (eol === -1 || eol - p > MAX_DELIMITER_LINE) {
+      if (eol === -1 && !eof && n - p <= MAX_DELIMITER_LINE) return -1;
+      if (eol === -1 && n - p <= MAX_DELIMITER_LINE) eol = n;
+      else {
+        // The line is kept whole until its end is seen: an endless one would make every chunk a copy.
+        this.countTo(p);
+        this.error = new InvalidDelimiterError(`DELIMITER line is longer than ${MAX_DELIMITER_LINE} bytes (line ${this.line})`, this.line, this.base + p);
+        return -2;
+      }
     }
     this.countTo(p);
     const line = this.line;

@@ -93,6 +93,7 @@ export class RestoreJob {
   private readonly shadows = new Map<string, string>();
   private liveTables = new Set<string>();
   private batch: Array<{ sql: Buffer; line: number }> = [];
+  private inflight: Promise<unknown> | null = null;
   private batchBytes = 0;
   private chosen: Set<string> | null = null;
   /** Set when the restore has swapped its tables in. */
@@ -187,10 +188,12 @@ export class RestoreJob {
       if (this.batchBytes >= BATCH_BYTES) await this.flush();
       if (Date.now() >= deadline) {
         await this.flush();
+        await this.settle();
         return;
       }
     }
     await this.flush();
+    await this.settle();
     await this.swap();
     this.phase = 'done';
   }
@@ -222,6 +225,7 @@ export class RestoreJob {
         if (verdict.kind === 'insert' || verdict.kind === 'replace') return this.queue(renamed);
         // DDL commits implicitly; it runs on its own so a batch stays one transaction.
         await this.flush();
+        await this.settle();
         await this.execute([renamed]);
       }
     }
@@ -237,6 +241,7 @@ export class RestoreJob {
   private async ensureShadow(table: string): Promise<void> {
     if (this.shadows.has(table)) return;
     await this.flush();
+    await this.settle();
     const shadow = reservedName('n', table);
     const connection = this.connection as Connection;
     await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(shadow)}`);
@@ -244,12 +249,28 @@ export class RestoreJob {
     this.shadows.set(table, shadow);
   }
 
+  /**
+   * Sends the queued statements without waiting for them: the server executes one batch while the next is read and checked
+   * (one batch in flight at most, so memory stays bounded and errors surface at the next flush or settle).
+   */
   private async flush(): Promise<void> {
     if (this.batch.length === 0) return;
+    await this.settle();
     const batch = this.batch;
     this.batch = [];
     this.batchBytes = 0;
-    await this.execute(batch);
+    this.inflight = this.execute(batch).then(
+      () => null,
+      (error: unknown) => error,
+    );
+  }
+
+  /** Waits for the batch in flight; throws its error. */
+  private async settle(): Promise<void> {
+    const inflight = this.inflight;
+    this.inflight = null;
+    const error = inflight ? await inflight : null;
+    if (error) throw error;
   }
 
   /** Runs statements as one multi-statement transaction; on failure, finds the statement the server rejected, for its line. */
@@ -312,6 +333,7 @@ export class RestoreJob {
 
   /** Drops the shadow tables and closes the connection; the live tables were never touched. */
   async abort(): Promise<void> {
+    await this.settle().catch(() => undefined);
     await this.statements?.return(undefined as unknown as ReaderState).catch(() => undefined);
     this.statements = null;
     if (this.connection) {

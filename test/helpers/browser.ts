@@ -1,0 +1,102 @@
+// Headless Chromium for the end-to-end tests: Debian's /usr/bin/chromium (never a downloaded browser), a server on an
+// ephemeral port, a watcher that records console errors and failed requests, screenshots and the login form.
+import { existsSync, mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import path from 'node:path';
+import type express from 'express';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { PROJECT_DIR } from './database.ts';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const SCREENSHOT_DIR = path.join(PROJECT_DIR, 'test-output', 'screenshots');
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+];
+
+/** Starts Debian's Chromium; without it the test fails and says how to install it. */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `The browser tests need Chromium at ${CHROMIUM_PATH}, which is missing. Install it with \`apt-get install chromium\` ` +
+        '(as root; .ci/run does it). The tests never download a browser.',
+    );
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+export interface RunningServer {
+  /** e.g. `http://127.0.0.1:41234/admin/` */
+  adminUrl: string;
+  close(): Promise<void>;
+}
+
+/** Listens on an ephemeral port of 127.0.0.1. */
+export async function listen(app: express.Express): Promise<RunningServer> {
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(0, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(s)));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    adminUrl: `http://127.0.0.1:${port}/admin/`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface PageWatch {
+  /** Console errors, uncaught exceptions, failed requests and HTTP errors seen since the last take(). */
+  take(): string[];
+}
+
+/** Records everything that would mean the page is broken: console errors, page errors, failed requests, 4xx/5xx replies. */
+export function watchPage(page: Page): PageWatch {
+  let problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()} (${message.location().url})`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.stack ?? error.message}`));
+  page.on('requestfailed', (request) => {
+    const failure = request.failure()?.errorText ?? 'failed';
+    // A link answered with Content-Disposition: attachment becomes a download; Chromium reports its navigation as aborted.
+    if (failure === 'net::ERR_ABORTED' && request.isNavigationRequest() && /route=tool\/backup\.download/.test(request.url())) return;
+    problems.push(`request failed: ${request.method()} ${request.url()}: ${failure}`);
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.request().method()} ${response.url()}`);
+  });
+  return {
+    take() {
+      const taken = problems;
+      problems = [];
+      return taken;
+    },
+  };
+}
+
+/** A full-page screenshot in test-output/screenshots/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true, animations: 'disabled' });
+}
+
+/** Opens the login form (in `language` when given), signs in, and waits for the Backup & Restore page. */
+export async function logIn(page: Page, adminUrl: string, options: { username?: string; password?: string; language?: string } = {}): Promise<void> {
+  const language = options.language ? `&language=${encodeURIComponent(options.language)}` : '';
+  await page.goto(`${adminUrl}index.php?route=common/login${language}`);
+  await page.fill('#input-username', options.username ?? 'admin');
+  await page.fill('#input-password', options.password ?? 'admin');
+  await Promise.all([page.waitForURL(/route=tool\/backup&user_token=[A-Za-z0-9]+/), page.click('#button-login')]);
+  await page.waitForSelector('#backup-app');
+}
