@@ -13,12 +13,15 @@ export interface TestApp {
   admin: AdminApp;
   storage: string;
   backupDir: string;
-  close(): Promise<void>;
+  /** Stops the app; the storage folder is removed unless kept (a restart test starts another app on it). */
+  close(keepStorage?: boolean): Promise<void>;
 }
 
-export async function startTestApp(database: string, overrides: HostConfigInput = {}): Promise<TestApp> {
-  const storage = mkdtempSync(path.join(os.tmpdir(), 'backup-test-storage-'));
-  mkdirSync(path.join(storage, 'backup'), { mode: 0o700 });
+/** `storage`: reuse a storage folder (to play a restart of the server); a new temporary one otherwise. */
+export async function startTestApp(database: string, overrides: HostConfigInput = {}, storage?: string): Promise<TestApp> {
+  const reused = storage !== undefined;
+  storage ??= mkdtempSync(path.join(os.tmpdir(), 'backup-test-storage-'));
+  mkdirSync(path.join(storage, 'backup'), { mode: 0o700, recursive: true });
   const config = loadConfig({
     env: {},
     overrides: {
@@ -36,9 +39,9 @@ export async function startTestApp(database: string, overrides: HostConfigInput 
     admin,
     storage,
     backupDir: path.join(storage, 'backup'),
-    async close() {
+    async close(keepStorage = reused) {
       await admin.close();
-      rmSync(storage, { recursive: true, force: true });
+      if (!keepStorage) rmSync(storage as string, { recursive: true, force: true });
     },
   };
 }
@@ -46,6 +49,8 @@ export async function startTestApp(database: string, overrides: HostConfigInput 
 export interface SignedIn {
   agent: ReturnType<typeof request.agent>;
   token: string;
+  /** `OCSESSID=...`, to carry the session to another app on the same storage (a restart). */
+  cookie: string;
 }
 
 /** Logs in as OpenCart's page does: GET the form for its login_token, POST the credentials, keep OCSESSID. */
@@ -59,7 +64,8 @@ export async function signIn(app: express.Express, username: string, password = 
   if (!reply.body.redirect) throw new Error(`login failed: ${JSON.stringify(reply.body)}`);
   const token = new URL(reply.body.redirect).searchParams.get('user_token');
   if (!token) throw new Error('no user_token in redirect');
-  return { agent, token };
+  const cookie = String(reply.headers['set-cookie'] ?? '').split(';')[0];
+  return { agent, token, cookie };
 }
 
 /** Drives a paged job as the page's script does: POST the same form to each `next` until success or error. */
@@ -85,6 +91,11 @@ export function encodeForm(form: Record<string, string | string[]>): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(form)) for (const item of Array.isArray(value) ? value : [value]) params.append(key, item);
   return params.toString();
+}
+
+/** An agent on `app` that carries an existing session cookie. */
+export function agentWithCookie(app: express.Express, cookie: string): SignedIn['agent'] {
+  return request.agent(app).set('Cookie', cookie);
 }
 
 /** supertest parser that keeps a download's bytes (application/octet-stream is not buffered as text). */

@@ -100,3 +100,55 @@ export async function logIn(page: Page, adminUrl: string, options: { username?: 
   await Promise.all([page.waitForURL(/route=tool\/backup&user_token=[A-Za-z0-9]+/), page.click('#button-login')]);
   await page.waitForSelector('#backup-app');
 }
+
+export interface ShownAlert {
+  kind: 'success' | 'error';
+  text: string;
+}
+
+/**
+ * Runs `action` and waits for the page's next alert (success or error), then for the history list to finish refreshing
+ * (the page marks #history aria-busy while it reloads it).
+ */
+export async function nextAlert(page: Page, action: () => Promise<unknown>, timeout = 30_000): Promise<ShownAlert> {
+  const before = await page.locator('#alert .alert').count();
+  await action();
+  await page.waitForFunction((count) => document.querySelectorAll('#alert .alert').length > count, before, { timeout });
+  await page.waitForSelector('#history:not([aria-busy])', { timeout });
+  const newest = page.locator('#alert .alert').first();
+  const kind = ((await newest.getAttribute('class')) ?? '').includes('alert-success') ? 'success' : 'error';
+  return { kind, text: (await newest.innerText()).trim() };
+}
+
+/** File names in the history table, newest first. */
+export async function historyNames(page: Page): Promise<string[]> {
+  return page.$$eval('#history tbody tr', (rows) =>
+    rows.filter((row) => row.querySelector('button.restore')).map((row) => (row.querySelector('td')?.textContent ?? '').trim()),
+  );
+}
+
+/** The history row of one file. */
+export function historyRow(page: Page, filename: string) {
+  return page.locator('#history tbody tr').filter({ has: page.locator('td:first-child', { hasText: new RegExp(`^\\s*${escapeRegExp(filename)}\\s*$`) }) });
+}
+
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Starts recording every aria-valuenow the progress bar takes; read them with progressValues(). */
+export async function recordProgress(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const progress = document.getElementById('progress')!;
+    const values: number[] = [];
+    (window as unknown as { __progressValues: number[] }).__progressValues = values;
+    new MutationObserver(() => values.push(Number(progress.getAttribute('aria-valuenow')))).observe(progress, {
+      attributes: true,
+      attributeFilter: ['aria-valuenow'],
+    });
+  });
+}
+
+export async function progressValues(page: Page): Promise<number[]> {
+  return page.evaluate(() => (window as unknown as { __progressValues?: number[] }).__progressValues ?? []);
+}

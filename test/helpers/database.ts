@@ -13,14 +13,15 @@ export const DB_USER = process.env.TEST_DB_USERNAME ?? 'root';
 export const DB_PASSWORD = process.env.TEST_DB_PASSWORD ?? '';
 
 export const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const FIXTURE_DUMP = path.resolve(PROJECT_DIR, '..', 'shared', 'fixtures', 'opencart-4.0.2.3-demo.sql');
+/** `../shared/fixtures` beside the checkout; OPENCART_FIXTURES names another folder (a CI clone elsewhere). */
+export const FIXTURE_DUMP = path.resolve(process.env.OPENCART_FIXTURES ?? path.resolve(PROJECT_DIR, '..', 'shared', 'fixtures'), 'opencart-4.0.2.3-demo.sql');
 
 /** The real OpenCart 4.0.2.3 dump that the round-trip tests need; fails loudly when the checkout lacks ../shared. */
 export function requireFixtureDump(): string {
   if (!existsSync(FIXTURE_DUMP)) {
     throw new Error(
       `This test needs the OpenCart 4.0.2.3 demo dump at ${FIXTURE_DUMP} (../shared/fixtures beside the repository). ` +
-        'It is not part of the repository; put the shared folder next to the checkout to run it.',
+        'It is not part of the repository; put the shared folder next to the checkout, or set OPENCART_FIXTURES to its fixtures folder.',
     );
   }
   return FIXTURE_DUMP;

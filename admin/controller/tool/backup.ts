@@ -12,7 +12,7 @@ import type { Pool } from '../../../system/library/db.ts';
 import { openJobConnection } from '../../../system/library/db.ts';
 import { backupName, isListedBackup, PART_SUFFIX } from '../../../system/library/backup/filename.ts';
 import { BackupJob, startSnapshot } from '../../../system/library/backup/backup-job.ts';
-import { RestoreJob, isOwnBackup, hasCompletionFooter, undoRestore, readJsonFile, type UndoRecord } from '../../../system/library/backup/restore-job.ts';
+import { RestoreJob, isOwnBackup, hasCompletionFooter, undoRestore, readJsonFile, writeJsonFile, type UndoRecord, type RestoreJobState } from '../../../system/library/backup/restore-job.ts';
 import { JobRegistry, createJobId, type Job } from '../../../system/library/backup/jobs.ts';
 import { formatSize, formatNumber, formatPhpDate, backupFileStem } from '../../../system/library/format.ts';
 import { createToken } from '../../../system/library/session.ts';
@@ -20,7 +20,7 @@ import * as model from '../../model/tool/backup.ts';
 import { tablesInFile } from '../../../system/library/backup/inspect.ts';
 import type { Layout } from '../common/layout.ts';
 
-import { UNDO_FILE } from '../../../system/library/backup/housekeeping.ts';
+import { UNDO_FILE, RESTORE_STATE_FILE } from '../../../system/library/backup/housekeeping.ts';
 
 interface BackupJobEntry extends Job {
   backup: BackupJob;
@@ -207,6 +207,7 @@ export class BackupController {
       const reply = await advance();
       entry.step++;
       entry.lastReply = reply;
+      if (!reply.success) await entry.persist?.();
       return json(reply);
     } catch (error) {
       await this.deps.jobs.remove(entry).catch(() => undefined);
@@ -240,20 +241,13 @@ export class BackupController {
   async restore(ctx: AdminContext): Promise<Reply> {
     const jobId = single(ctx.query.job);
     if (jobId === undefined) return this.startRestore(ctx);
-    const entry = this.deps.jobs.get(jobId, ctx.session.id, 'restore') as RestoreJobEntry | undefined;
+    const entry = (this.deps.jobs.get(jobId, ctx.session.id, 'restore') as RestoreJobEntry | undefined) ?? (await this.resumeRestore(jobId, ctx.session.id));
     if (!entry) throw new UserError('error_job_expired');
     return this.runStep(ctx, entry, () => this.advanceRestore(ctx, entry));
   }
 
-  private async startRestore(ctx: AdminContext): Promise<Reply> {
-    const filename = backupName(single(ctx.query.filename) ?? single(ctx.body.filename));
-    const filePath = path.join(this.backupDir, filename);
-    const stat = await fs.stat(filePath).catch(() => null);
-    if (!stat?.isFile()) throw new UserError('error_file');
-    if (isOwnBackup(filePath) && !hasCompletionFooter(filePath)) throw new UserError('error_incomplete');
-    const chosen = list(ctx.body, 'restore');
-    await this.deps.jobs.ensureIdle();
-    const restoreJob = new RestoreJob(filePath, filename, stat.size, {
+  private restoreSettings() {
+    return {
       connection: {
         host: this.config.db.hostname,
         port: this.config.db.port,
@@ -264,20 +258,55 @@ export class BackupController {
       guard: { prefix: this.config.db.prefix, database: this.config.db.database, protectedTables: model.protectedTables(this.config.db.prefix) },
       undoKeepMs: this.config.backup.undoKeepMs,
       undoFile: path.join(this.backupDir, UNDO_FILE),
-    });
-    restoreJob.choose(chosen.length ? chosen : null);
+    };
+  }
+
+  /** After a restart, a restore continues from its state file and the position committed in the database. */
+  private async resumeRestore(jobId: string, owner: string): Promise<RestoreJobEntry | undefined> {
+    const state = await readJsonFile<RestoreJobState>(path.join(this.backupDir, RESTORE_STATE_FILE));
+    if (!state || state.id !== jobId) return undefined;
+    if (state.owner !== owner) throw new UserError('error_job');
+    const filePath = path.join(this.backupDir, backupName(state.filename));
+    const stat = await fs.stat(filePath).catch(() => null);
+    // The file must be the one that was checked: a changed file would run statements nobody validated.
+    if (!stat || stat.size !== state.size || stat.mtimeMs !== state.mtimeMs) return undefined;
+    await this.deps.jobs.ensureIdle();
+    return this.registerRestore(RestoreJob.resume(filePath, state, this.restoreSettings()), owner, new Date(state.startedAt), state.step, state.lastReply, stat.mtimeMs);
+  }
+
+  private registerRestore(restoreJob: RestoreJob, owner: string, startedAt: Date, step: number, lastReply: Record<string, unknown> | null, mtimeMs: number): RestoreJobEntry {
+    const stateFile = path.join(this.backupDir, RESTORE_STATE_FILE);
     const entry: RestoreJobEntry = {
-      id: createJobId(),
+      id: restoreJob.id,
       kind: 'restore',
-      owner: ctx.session.id,
-      startedAt: new Date(),
-      step: 0,
-      lastReply: null,
+      owner,
+      startedAt,
+      step,
+      lastReply,
       touchedAt: Date.now(),
       restore: restoreJob,
-      abort: () => restoreJob.abort(),
+      abort: async () => {
+        await restoreJob.abort();
+        await fs.rm(stateFile, { force: true });
+      },
+      persist: () => writeJsonFile(stateFile, restoreJob.snapshot(owner, startedAt, entry.step, entry.lastReply, mtimeMs)),
+      suspend: () => restoreJob.close(),
     };
     this.deps.jobs.add(entry);
+    return entry;
+  }
+
+  private async startRestore(ctx: AdminContext): Promise<Reply> {
+    const filename = backupName(single(ctx.query.filename) ?? single(ctx.body.filename));
+    const filePath = path.join(this.backupDir, filename);
+    const stat = await fs.stat(filePath).catch(() => null);
+    if (!stat?.isFile()) throw new UserError('error_file');
+    if (isOwnBackup(filePath) && !hasCompletionFooter(filePath)) throw new UserError('error_incomplete');
+    const chosen = list(ctx.body, 'restore');
+    await this.deps.jobs.ensureIdle();
+    const restoreJob = new RestoreJob(createJobId(), filePath, filename, stat.size, this.restoreSettings());
+    restoreJob.choose(chosen.length ? chosen : null);
+    const entry = this.registerRestore(restoreJob, ctx.session.id, new Date(), 0, null, stat.mtimeMs);
     return this.runStep(ctx, entry, () => this.advanceRestore(ctx, entry));
   }
 
@@ -286,6 +315,7 @@ export class BackupController {
     if (progress.phase === 'done') {
       this.deps.jobs.forget(entry);
       await entry.restore.close();
+      await fs.rm(path.join(this.backupDir, RESTORE_STATE_FILE), { force: true });
       await this.clearCache();
       const messages = [ctx.t('text_success')];
       if (progress.skippedProtected) messages.push(ctx.t('text_skipped_protected', progress.skippedProtected));

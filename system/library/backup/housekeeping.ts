@@ -7,9 +7,11 @@ import { quoteIdentifier } from '../db.ts';
 import type { JobRegistry } from './jobs.ts';
 import { PART_SUFFIX } from './filename.ts';
 import { RESERVED_TABLE_PREFIX } from '../../../admin/model/tool/backup.ts';
-import { dropKeptTables, readJsonFile, type UndoRecord } from './restore-job.ts';
+import { dropKeptTables, readJsonFile, STATE_TABLE, type UndoRecord } from './restore-job.ts';
 
 export const UNDO_FILE = '.restore-undo.json';
+/** The running restore's RestoreJobState, so a restarted process can continue it. */
+export const RESTORE_STATE_FILE = '.restore-job.json';
 
 export async function cleanStaleFiles(config: HostConfig, pool: Pool, jobs: JobRegistry): Promise<void> {
   const backupDir = path.join(config.dirStorage, 'backup');
@@ -23,7 +25,13 @@ export async function cleanStaleFiles(config: HostConfig, pool: Pool, jobs: JobR
     if (stat && now - stat.mtimeMs > config.backup.jobTimeoutMs) await fs.rm(file, { force: true });
   }
 
-  if (!jobs.running('restore')) {
+  // A restore interrupted by a restart keeps its shadow tables while it can still be resumed.
+  const stateFile = path.join(backupDir, RESTORE_STATE_FILE);
+  const stateStat = await fs.stat(stateFile).catch(() => null);
+  const resumable = stateStat !== null && now - stateStat.mtimeMs <= config.backup.jobTimeoutMs;
+  if (!jobs.running('restore') && !resumable) {
+    await fs.rm(stateFile, { force: true });
+    await pool.query(`DROP TABLE IF EXISTS ${quoteIdentifier(STATE_TABLE)}`);
     const [rows] = await pool.query(
       'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE ?',
       [`${RESERVED_TABLE_PREFIX.replace(/_/g, '\\_')}n\\_%`],

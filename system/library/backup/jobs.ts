@@ -16,6 +16,10 @@ export interface Job {
   touchedAt: number;
   /** Lets the job go: close connections, remove unfinished files. */
   abort(): Promise<void>;
+  /** Saves what a restarted process needs to continue the job; called after every step. */
+  persist?(): Promise<void>;
+  /** The process is stopping: release resources but keep what lets the job resume (when it can). */
+  suspend?(): Promise<void>;
 }
 
 export function createJobId(): string {
@@ -82,6 +86,9 @@ export class JobRegistry {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
-    for (const job of [...this.jobs.values()]) await this.remove(job).catch(() => undefined);
+    for (const job of [...this.jobs.values()]) {
+      this.jobs.delete(job.id);
+      await (job.suspend ? job.suspend() : job.abort()).catch(() => undefined);
+    }
   }
 }

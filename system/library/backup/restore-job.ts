@@ -78,6 +78,42 @@ export function hasCompletionFooter(path: string): boolean {
   }
 }
 
+/** What survives a restart: written beside the backups at the end of every request. */
+export interface RestoreJobState {
+  id: string;
+  owner: string;
+  filename: string;
+  size: number;
+  mtimeMs: number;
+  startedAt: string;
+  chosen: string[] | null;
+  phase: 'validate' | 'load';
+  /** Validation's reader position (the load position lives in the database, committed with the rows). */
+  position: ReaderState;
+  tables: TableInFile[];
+  step: number;
+  lastReply: Record<string, unknown> | null;
+}
+
+/** The load position, the dump's SETs and the shadow map, committed in the same transaction as the rows they describe. */
+interface LoadState {
+  position: ReaderState;
+  sets: string[];
+  shadows: Array<[string, string]>;
+  skippedProtected: number;
+}
+
+/** One row per restore job, in the shop database, so a restart resumes exactly after the last committed batch. */
+export const STATE_TABLE = `${RESERVED_TABLE_PREFIX}state`;
+const START: ReaderState = { offset: 0, line: 1, delimiter: ';' };
+
+interface QueuedStatement {
+  sql: Buffer;
+  line: number;
+  /** Reader position after this statement. */
+  end: ReaderState;
+}
+
 /**
  * Phase validate reads the whole file once and refuses it on the first forbidden statement, before anything is written.
  * Phase load executes it into shadow tables in transactions; the last request swaps them in and keeps the old tables for undo.
@@ -86,13 +122,16 @@ export class RestoreJob {
   readonly tables = new Map<string, TableInFile>();
   private phase: 'validate' | 'load' | 'done' = 'validate';
   private statements: AsyncGenerator<SqlStatement, ReaderState> | null = null;
-  private bytesDone = 0;
+  /** Where the reader stands: after the last statement handed out. */
+  private position: ReaderState = { ...START };
   private skippedProtected = 0;
   private connection: Connection | null = null;
   /** Live table → shadow table, for every table this restore has written so far. */
   private readonly shadows = new Map<string, string>();
+  /** The dump's session SETs met so far, replayed on a new connection after a restart. */
+  private readonly sets: string[] = [];
   private liveTables = new Set<string>();
-  private batch: Array<{ sql: Buffer; line: number }> = [];
+  private batch: QueuedStatement[] = [];
   private inflight: Promise<unknown> | null = null;
   private batchBytes = 0;
   private chosen: Set<string> | null = null;
@@ -100,6 +139,7 @@ export class RestoreJob {
   undo: UndoRecord | null = null;
 
   constructor(
+    readonly id: string,
     readonly path: string,
     readonly filename: string,
     readonly size: number,
@@ -111,17 +151,50 @@ export class RestoreJob {
     this.chosen = tables ? new Set(tables) : null;
   }
 
+  /** The part of the job a restarted process needs, besides what the database holds. */
+  snapshot(owner: string, startedAt: Date, step: number, lastReply: Record<string, unknown> | null, mtimeMs: number): RestoreJobState {
+    return {
+      id: this.id,
+      owner,
+      filename: this.filename,
+      size: this.size,
+      mtimeMs,
+      startedAt: startedAt.toISOString(),
+      chosen: this.chosen ? [...this.chosen] : null,
+      phase: this.phase === 'validate' ? 'validate' : 'load',
+      position: this.phase === 'validate' ? { ...this.position } : { ...START },
+      tables: [...this.tables.values()],
+      step,
+      lastReply,
+    };
+  }
+
+  /** Rebuilds a job from its state file after a restart; the load position comes from the database. */
+  static resume(path: string, state: RestoreJobState, settings: RestoreSettings): RestoreJob {
+    const job = new RestoreJob(state.id, path, state.filename, state.size, settings);
+    job.choose(state.chosen);
+    job.phase = state.phase;
+    for (const table of state.tables) job.tables.set(table.name, table);
+    if (state.phase === 'validate') job.position = { ...state.position };
+    return job;
+  }
+
   async advance(deadline: number): Promise<RestoreProgress> {
     if (this.phase === 'validate') await this.validate(deadline);
     if (this.phase === 'load' && Date.now() < deadline) await this.load(deadline);
-    return { phase: this.phase, bytesDone: this.bytesDone, bytesTotal: this.size, skippedProtected: this.skippedProtected, undo: this.undo ?? undefined };
+    return { phase: this.phase, bytesDone: this.position.offset, bytesTotal: this.size, skippedProtected: this.skippedProtected, undo: this.undo ?? undefined };
   }
 
   private async nextStatement(): Promise<SqlStatement | null> {
-    const statements = (this.statements ??= readStatements(await openDumpStream(this.path)));
+    if (!this.statements) {
+      const position = this.position;
+      this.statements = readStatements(await openDumpStream(this.path, position.offset), position, {
+        onDelimiter: (change) => (this.position = { offset: change.end, line: this.position.line, delimiter: change.delimiter }),
+      });
+    }
     let item: IteratorResult<SqlStatement, ReaderState>;
     try {
-      item = await statements.next();
+      item = await this.statements.next();
     } catch (error) {
       if (error instanceof TruncatedDumpError) throw new UserError('error_truncated', [error.line]);
       if (error instanceof DumpParseError) throw new UserError('error_forbidden', [error.line, 'DELIMITER']);
@@ -129,9 +202,12 @@ export class RestoreJob {
     }
     if (item.done) {
       this.statements = null;
+      this.position = item.value;
       return null;
     }
-    return item.value;
+    const statement = item.value;
+    this.position = { offset: statement.end, line: statement.endLine, delimiter: this.position.delimiter };
+    return statement;
   }
 
   private async validate(deadline: number): Promise<void> {
@@ -148,7 +224,6 @@ export class RestoreJob {
           this.tables.set(table, entry);
         }
       }
-      this.bytesDone = statement.end;
       if (Date.now() >= deadline) return;
     }
     if (this.tables.size === 0) throw new UserError('error_empty');
@@ -156,7 +231,7 @@ export class RestoreJob {
       for (const table of this.chosen) if (!this.tables.has(table)) throw new UserError('error_table', [table]);
     }
     this.phase = 'load';
-    this.bytesDone = 0;
+    this.position = { ...START };
   }
 
   private async openConnection(): Promise<Connection> {
@@ -171,11 +246,30 @@ export class RestoreJob {
     await connection.query(
       "SET NAMES utf8mb4; SET SESSION time_zone = '+00:00', foreign_key_checks = 0, unique_checks = 0, sql_mode = 'NO_AUTO_VALUE_ON_ZERO'",
     );
-    const [rows] = await connection.query(
-      'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()',
+    await connection.query(
+      `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(STATE_TABLE)} (job_id varchar(32) NOT NULL PRIMARY KEY, state longtext NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
     );
+    const [rows] = await connection.query('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()');
     this.liveTables = new Set((rows as Array<{ name: string }>).map((row) => row.name));
+    // After a restart: continue exactly after the last committed batch, with the dump's SETs of before.
+    const [stateRows] = await connection.query(`SELECT state FROM ${quoteIdentifier(STATE_TABLE)} WHERE job_id = ?`, [this.id]);
+    const saved = (stateRows as Array<{ state: string }>)[0];
+    if (saved) {
+      const state = JSON.parse(saved.state) as LoadState;
+      this.position = state.position;
+      this.skippedProtected = state.skippedProtected;
+      for (const [live, shadow] of state.shadows) this.shadows.set(live, shadow);
+      for (const set of state.sets) {
+        this.sets.push(set);
+        await connection.query(set);
+      }
+    }
     return connection;
+  }
+
+  private loadState(position: ReaderState): string {
+    const state: LoadState = { position, sets: this.sets, shadows: [...this.shadows], skippedProtected: this.skippedProtected };
+    return `REPLACE INTO ${quoteIdentifier(STATE_TABLE)} (job_id, state) VALUES ('${this.id}', ${literalJson(state)})`;
   }
 
   private async load(deadline: number): Promise<void> {
@@ -184,7 +278,6 @@ export class RestoreJob {
       const statement = await this.nextStatement();
       if (!statement) break;
       await this.loadStatement(statement);
-      this.bytesDone = statement.end;
       if (this.batchBytes >= BATCH_BYTES) await this.flush();
       if (Date.now() >= deadline) {
         await this.flush();
@@ -205,11 +298,15 @@ export class RestoreJob {
       this.skippedProtected++;
       return;
     }
+    const queued: QueuedStatement = { sql: statement.sql, line: statement.line, end: { ...this.position } };
     switch (verdict.kind) {
-      case 'set':
+      case 'set': {
         // The dump's own session settings (SQL_MODE, NAMES, time_zone) apply to what follows, in order.
-        this.queue(statement);
+        const text = statement.sql.toString('latin1');
+        if (!this.sets.includes(text)) this.sets.push(text);
+        this.queue(queued);
         return;
+      }
       case 'lock_tables':
       case 'unlock_tables':
       case 'transaction':
@@ -220,8 +317,8 @@ export class RestoreJob {
         const tables = verdict.tables.filter((table) => !this.chosen || this.chosen.has(table));
         if (tables.length === 0) return;
         if (tables.length !== verdict.tables.length) throw new UserError('error_mixed_tables', [statement.line]);
-        for (const table of tables) await this.ensureShadow(table);
-        const renamed = { ...statement, sql: renameStatementTables(statement.sql, this.shadows) };
+        for (const table of tables) await this.ensureShadow(table, statement.line);
+        const renamed = { ...queued, sql: renameStatementTables(statement.sql, this.shadows) };
         if (verdict.kind === 'insert' || verdict.kind === 'replace') return this.queue(renamed);
         // DDL commits implicitly; it runs on its own so a batch stays one transaction.
         await this.flush();
@@ -231,21 +328,25 @@ export class RestoreJob {
     }
   }
 
-  private queue(statement: SqlStatement): void {
-    this.batch.push({ sql: statement.sql, line: statement.line });
+  private queue(statement: QueuedStatement): void {
+    this.batch.push(statement);
     this.batchBytes += statement.sql.length;
   }
 
   // The shadow starts as an empty copy of the live table, so a file of only TRUNCATE + INSERT (OpenCart's format) restores;
   // a file with DROP/CREATE rebuilds the shadow itself.
-  private async ensureShadow(table: string): Promise<void> {
+  private async ensureShadow(table: string, line: number): Promise<void> {
     if (this.shadows.has(table)) return;
     await this.flush();
     await this.settle();
     const shadow = reservedName('n', table);
     const connection = this.connection as Connection;
-    await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(shadow)}`);
-    if (this.liveTables.has(table)) await connection.query(`CREATE TABLE ${quoteIdentifier(shadow)} LIKE ${quoteIdentifier(table)}`);
+    try {
+      await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(shadow)}`);
+      if (this.liveTables.has(table)) await connection.query(`CREATE TABLE ${quoteIdentifier(shadow)} LIKE ${quoteIdentifier(table)}`);
+    } catch (error) {
+      throw statementError(line, error);
+    }
     this.shadows.set(table, shadow);
   }
 
@@ -273,12 +374,16 @@ export class RestoreJob {
     if (error) throw error;
   }
 
-  /** Runs statements as one multi-statement transaction; on failure, finds the statement the server rejected, for its line. */
-  private async execute(batch: Array<{ sql: Buffer; line: number }>): Promise<void> {
+  /**
+   * Runs statements as one multi-statement transaction that also records the position after them, so a restart never runs
+   * a statement twice; on failure, finds the statement the server rejected, for its line.
+   */
+  private async execute(batch: QueuedStatement[]): Promise<void> {
     const connection = this.connection as Connection;
     const text = batch.map((statement) => statement.sql.toString('latin1'));
+    const record = this.loadState(batch[batch.length - 1].end);
     try {
-      await connection.query(['START TRANSACTION', ...text, 'COMMIT'].join(';\n'));
+      await connection.query(['START TRANSACTION', ...text, record, 'COMMIT'].join(';\n'));
       return;
     } catch (error) {
       await connection.query('ROLLBACK').catch(() => undefined);
@@ -320,6 +425,7 @@ export class RestoreJob {
     }
     // One statement: MariaDB renames all or none, so the shop never sees a mix of old and new tables.
     await connection.query(`RENAME TABLE ${renames.join(', ')}`);
+    await connection.query(`DELETE FROM ${quoteIdentifier(STATE_TABLE)} WHERE job_id = ?`, [this.id]);
     const now = new Date();
     this.undo = {
       filename: this.filename,
@@ -340,16 +446,27 @@ export class RestoreJob {
       for (const shadow of this.shadows.values()) {
         await this.connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(shadow)}`).catch(() => undefined);
       }
+      await this.connection.query(`DELETE FROM ${quoteIdentifier(STATE_TABLE)} WHERE job_id = ?`, [this.id]).catch(() => undefined);
       this.connection.destroy();
       this.connection = null;
     }
     this.shadows.clear();
   }
 
+  /** Lets go of the connection and the file (end of the job, or the process is stopping: the job can resume later). */
   async close(): Promise<void> {
+    await this.settle().catch(() => undefined);
+    await this.statements?.return(undefined as unknown as ReaderState).catch(() => undefined);
+    this.statements = null;
     this.connection?.destroy();
     this.connection = null;
   }
+}
+
+// The state is ASCII JSON (non-ASCII escaped as \uXXXX), so it survives the latin1 path of the restore connection unchanged.
+function literalJson(value: unknown): string {
+  const json = JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  return "'" + json.replace(/\\/g, '\\\\').replace(/'/g, "\\'") + "'";
 }
 
 function statementError(line: number, error: unknown): UserError {

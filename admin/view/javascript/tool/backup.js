@@ -111,19 +111,24 @@
     }
   }
 
+  // aria-busy tells assistive technology (and the browser tests) that the list is being replaced.
   async function refreshHistory() {
+    history.setAttribute('aria-busy', 'true');
     try {
       const response = await fetch(urls.history, { credentials: 'same-origin' });
       if (response.ok) {
         const template = document.createElement('template');
         // The fragment is our own server-rendered, autoescaped view.
         template.innerHTML = await response.text();
+        disposeTooltips(history);
         history.replaceChildren(template.content);
         initTooltips(history);
         if (busy) setBusy(true);
       }
     } catch (error) {
       showAlert('error', urls.errorException);
+    } finally {
+      history.removeAttribute('aria-busy');
     }
   }
 
@@ -131,6 +136,15 @@
     if (!window.bootstrap) return;
     root.querySelectorAll('[data-bs-toggle="tooltip"]').forEach(function (element) {
       window.bootstrap.Tooltip.getOrCreateInstance(element);
+    });
+  }
+
+  // A tooltip shown for a button that is then replaced would stay on the page for good: dispose of them first.
+  function disposeTooltips(root) {
+    if (!window.bootstrap) return;
+    root.querySelectorAll('[data-bs-toggle="tooltip"]').forEach(function (element) {
+      const tooltip = window.bootstrap.Tooltip.getInstance(element);
+      if (tooltip) tooltip.dispose();
     });
   }
 
@@ -148,6 +162,8 @@
   // Restore: confirm in a dialog that lists the file's tables, each ticked; a partial choice goes as restore[].
   const restoreModal = document.getElementById('modal-restore');
   const deleteModal = document.getElementById('modal-delete');
+  const restoreTablesBox = document.getElementById('restore-tables').closest('fieldset');
+  const restoreConfirmButton = document.getElementById('button-restore-confirm');
   let pendingRestore = null;
   let pendingDelete = null;
 
@@ -159,12 +175,20 @@
       document.getElementById('restore-confirm').textContent = restoreButton.dataset.confirm;
       const list = document.getElementById('restore-tables');
       list.replaceChildren();
-      const response = await fetch(restoreButton.dataset.inspect, { credentials: 'same-origin' });
-      const reply = await response.json().catch(function () { return { error: urls.errorException }; });
+      let reply;
+      try {
+        const response = await fetch(restoreButton.dataset.inspect, { credentials: 'same-origin' });
+        reply = await response.json();
+      } catch (error) {
+        reply = { error: urls.errorException };
+      }
       if (reply.error) {
         showAlert('error', reply.error);
         return;
       }
+      // A file whose statements name no table of this shop (or only forbidden ones) lists nothing: the restore then
+      // sends the whole file, so that the server's check says in words what is wrong with it.
+      restoreTablesBox.classList.toggle('d-none', reply.tables.length === 0);
       reply.tables.forEach(function (table, index) {
         const row = document.createElement('div');
         row.className = 'form-check';
@@ -182,6 +206,7 @@
         row.append(box, label);
         list.append(row);
       });
+      updateRestoreConfirm();
       window.bootstrap.Modal.getOrCreateInstance(restoreModal).show();
     }
     if (deleteButton && !busy) {
@@ -191,11 +216,23 @@
     }
   });
 
-  document.getElementById('button-restore-confirm').addEventListener('click', async function () {
-    const boxes = Array.from(document.querySelectorAll("#restore-tables input[name='restore[]']"));
+  function restoreBoxes() {
+    return Array.from(document.querySelectorAll("#restore-tables input[name='restore[]']"));
+  }
+
+  // With tables listed, at least one must stay ticked; the button says so by being disabled instead of doing nothing.
+  function updateRestoreConfirm() {
+    const boxes = restoreBoxes();
+    restoreConfirmButton.disabled = boxes.length > 0 && !boxes.some(function (box) { return box.checked; });
+  }
+
+  document.getElementById('restore-tables').addEventListener('change', updateRestoreConfirm);
+
+  restoreConfirmButton.addEventListener('click', async function () {
+    const boxes = restoreBoxes();
     const chosen = boxes.filter(function (box) { return box.checked; }).map(function (box) { return box.value; });
     window.bootstrap.Modal.getOrCreateInstance(restoreModal).hide();
-    if (chosen.length === 0 || !pendingRestore) return;
+    if ((boxes.length > 0 && chosen.length === 0) || !pendingRestore) return;
     const partial = chosen.length < boxes.length;
     const reply = await runJob(pendingRestore, function () {
       const body = new URLSearchParams();

@@ -1,0 +1,348 @@
+// Backup & Restore in headless Chromium (en-gb): log in, back up with the keyboard, download, upload, restore and undo,
+// delete, a refused upload and a failing restore, with no console errors or failed requests on the way.
+// The tests run in order on one page, each one continuing from the state the previous one left.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { connect, createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { createDemoShop } from '../../system/demo/generator.ts';
+import {
+  historyNames,
+  historyRow,
+  launchChromium,
+  listen,
+  logIn,
+  nextAlert,
+  progressValues,
+  recordProgress,
+  screenshot,
+  watchPage,
+  type PageWatch,
+  type RunningServer,
+} from '../helpers/browser.ts';
+
+const BACKUP_NAME = /^\d{4}-\d{2}-\d{2} \d{2}\.\d{2}\.\d{2}(?: \(\d+\))?\.sql$/;
+const UPLOAD_NAME = 'e2e-statuses.sql';
+const DANGER_RED = 'rgb(220, 53, 69)'; // Bootstrap's --bs-danger / .text-danger
+
+let browser: Browser | undefined;
+let database: TestDatabase | undefined;
+let shop: TestApp | undefined;
+let server: RunningServer | undefined;
+let context: BrowserContext;
+let page: Page;
+let watch: PageWatch;
+let backupName = '';
+let tableCount = 0;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  database = await createTestDatabase('e2e');
+  const connection = await connect(database.name);
+  try {
+    await createDemoShop(connection, { prefix: 'oc_', scale: 1 });
+  } finally {
+    await connection.end();
+  }
+  shop = await startTestApp(database.name);
+  server = await listen(shop.app);
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, locale: 'en-GB' });
+  page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  watch = watchPage(page);
+});
+
+afterEach(() => {
+  // Every flow must leave the console clean: no errors, no uncaught exceptions, no failed or refused requests.
+  if (watch) expect(watch.take()).toEqual([]);
+});
+
+afterAll(async () => {
+  await browser?.close().catch(() => undefined);
+  await server?.close().catch(() => undefined);
+  await shop?.close().catch(() => undefined);
+  await database?.drop();
+});
+
+async function query<T>(sql: string, values: unknown[] = []): Promise<T[]> {
+  const connection = await connect(database!.name);
+  try {
+    const [rows] = await connection.query(sql, values);
+    return rows as T[];
+  } finally {
+    await connection.end();
+  }
+}
+
+async function count(sql: string): Promise<number> {
+  const rows = await query<{ n: string | number }>(sql);
+  return Number(rows[0].n);
+}
+
+async function focusedId(): Promise<string> {
+  return page.evaluate(() => {
+    const element = document.activeElement as HTMLElement | null;
+    return element?.id || element?.getAttribute('data-bs-target') || element?.tagName || '';
+  });
+}
+
+/** A dump in OpenCart 4.0.2's own format (TRUNCATE + one INSERT per table), written from the live tables. */
+async function handMadeDump(tables: string[]): Promise<Buffer> {
+  const connection = await connect(database!.name);
+  const lines = ['-- Hand-made dump for the browser test', ''];
+  try {
+    for (const table of tables) {
+      const [rows, fields] = await connection.query(`SELECT * FROM \`${table}\``);
+      const columns = (fields as Array<{ name: string }>).map((field) => field.name);
+      const values = (rows as Array<Record<string, unknown>>).map((row) => `(${columns.map((column) => connection.escape(row[column])).join(',')})`);
+      lines.push(`TRUNCATE TABLE \`${table}\`;`, `INSERT INTO \`${table}\` (${columns.map((c) => `\`${c}\``).join(',')}) VALUES ${values.join(',')};`, '');
+    }
+  } finally {
+    await connection.end();
+  }
+  return Buffer.from(lines.join('\n'));
+}
+
+describe('Backup & Restore in the browser (en-gb)', () => {
+  it('logs in through the login form and lands on the Backup & Restore page', async () => {
+    await page.goto(`${server!.adminUrl}index.php?route=common/login`);
+    expect(await page.getAttribute('html', 'dir')).toBe('ltr');
+    await screenshot(page, 'en-01-login');
+    await logIn(page, server!.adminUrl);
+    expect(page.url()).toMatch(/route=tool\/backup&user_token=[A-Za-z0-9]{32}/);
+    expect(await page.textContent('h1')).toBe('Backup & Restore');
+    expect(await page.title()).toBe('Backup & Restore');
+    expect(await page.getAttribute('html', 'lang')).toBe('en-gb');
+    expect(await page.innerText('#history')).toContain('There are no backups yet.');
+    tableCount = await page.locator("input[name='backup[]']").count();
+    expect(tableCount).toBeGreaterThan(50);
+    // Protected tables are never offered.
+    expect(await page.locator("input[name='backup[]'][value='oc_user']").count()).toBe(0);
+    await screenshot(page, 'en-02-page');
+  });
+
+  it('keyboard: Tab reaches the tabs and the checkboxes, Space ticks them; Backup is disabled until a table is ticked', async () => {
+    const backupButton = page.locator('#button-backup');
+    const selectAll = page.locator('#input-backup-all');
+    const boxes = page.locator("input[name='backup[]']");
+    await page.locator('body').focus();
+    // Tab from the top of the page into the tab list (the active tab is the tab stop, as in WAI-ARIA's tabs pattern).
+    for (let i = 0; i < 20 && (await focusedId()) !== '#tab-history'; i++) await page.keyboard.press('Tab');
+    expect(await focusedId()).toBe('#tab-history');
+    await page.keyboard.press('ArrowRight');
+    expect(await focusedId()).toBe('#tab-backup');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#tab-backup', { state: 'visible' });
+    expect(await page.getAttribute('[data-bs-target="#tab-backup"]', 'aria-selected')).toBe('true');
+
+    await page.keyboard.press('Tab');
+    expect(await focusedId()).toBe('input-backup-all');
+    await expect.poll(() => backupButton.isDisabled()).toBe(true);
+    await screenshot(page, 'en-03-backup-tab-nothing-ticked');
+
+    await page.keyboard.press('Space');
+    expect(await selectAll.isChecked()).toBe(true);
+    expect(await boxes.evaluateAll((all) => all.every((box) => (box as HTMLInputElement).checked))).toBe(true);
+    expect(await backupButton.isEnabled()).toBe(true);
+    await page.keyboard.press('Space');
+    expect(await boxes.evaluateAll((all) => all.some((box) => (box as HTMLInputElement).checked))).toBe(false);
+    expect(await backupButton.isDisabled()).toBe(true);
+
+    // One table by keyboard: the button wakes up and "select all" shows the mixed state.
+    await page.keyboard.press('Tab');
+    expect(await focusedId()).toBe('input-table-1');
+    await page.keyboard.press('Space');
+    expect(await boxes.first().isChecked()).toBe(true);
+    expect(await backupButton.isEnabled()).toBe(true);
+    expect(await selectAll.evaluate((box) => (box as HTMLInputElement).indeterminate)).toBe(true);
+    await screenshot(page, 'en-04-one-table-ticked');
+    await page.keyboard.press('Space');
+    expect(await backupButton.isDisabled()).toBe(true);
+
+    // Back to "select all" and tick everything for the next test.
+    await page.keyboard.press('Shift+Tab');
+    expect(await focusedId()).toBe('input-backup-all');
+    await page.keyboard.press('Space');
+    expect(await boxes.evaluateAll((all) => all.filter((box) => (box as HTMLInputElement).checked).length)).toBe(tableCount);
+  });
+
+  it('backs up all tables (Enter on Backup): the bar runs to 100%, a success message, the new row in the history', async () => {
+    // The Backup button is reachable with Tab past every table checkbox, and Enter starts the backup.
+    for (let i = 0; i < tableCount + 5 && (await focusedId()) !== 'button-backup'; i++) await page.keyboard.press('Tab');
+    expect(await focusedId()).toBe('button-backup');
+    await recordProgress(page);
+    const alert = await nextAlert(page, () => page.keyboard.press('Enter'));
+    expect(alert.kind).toBe('success');
+    const match = /^Success: The backup (.+\.sql) is complete \(([\d,]+) rows\)\.$/.exec(alert.text);
+    expect(match, alert.text).not.toBeNull();
+    backupName = match![1];
+    expect(backupName).toMatch(BACKUP_NAME);
+    expect(Number(match![2].replace(/,/g, ''))).toBeGreaterThan(5000);
+
+    expect(await page.getAttribute('#progress', 'aria-valuenow')).toBe('100');
+    expect(await page.getAttribute('#progress-bar', 'style')).toContain('width: 100%');
+    expect(await page.getAttribute('#progress-bar', 'class')).toContain('bg-success');
+    expect(await page.innerText('#progress-text')).toBe(alert.text);
+    const values = await progressValues(page);
+    expect(values[0]).toBe(0);
+    expect(values.at(-1)).toBe(100);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+
+    await page.click('[data-bs-target="#tab-history"]');
+    expect(await historyNames(page)).toEqual([backupName]);
+    expect(existsSync(path.join(shop!.backupDir, backupName))).toBe(true);
+    expect(existsSync(path.join(shop!.backupDir, `${backupName}.part`))).toBe(false);
+    expect(await page.locator('#button-backup').isEnabled()).toBe(true);
+    await screenshot(page, 'en-05-backup-done');
+  });
+
+  it('downloads the backup from the history: the same bytes as the file in storage', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), historyRow(page, backupName).locator('a.download').click()]);
+    expect(download.suggestedFilename()).toBe(backupName);
+    const downloaded = await readFile(await download.path());
+    const stored = readFileSync(path.join(shop!.backupDir, backupName));
+    expect(downloaded.length).toBe(stored.length);
+    expect(downloaded.equals(stored)).toBe(true);
+    expect(downloaded.toString('utf8').trimEnd().endsWith('-- End of backup')).toBe(true);
+    // Still on the page: the download did not navigate away.
+    expect(page.url()).toMatch(/route=tool\/backup&/);
+  });
+
+  it('uploads a .sql file through the Upload button: success and the new row', async () => {
+    const dump = await handMadeDump(['oc_order_status', 'oc_stock_status']);
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.click('#button-upload')]);
+    expect(chooser.isMultiple()).toBe(false);
+    const alert = await nextAlert(page, () => chooser.setFiles({ name: UPLOAD_NAME, mimeType: 'application/sql', buffer: dump }));
+    expect(alert).toEqual({ kind: 'success', text: `Success: The file ${UPLOAD_NAME} has been uploaded.` });
+    expect(await page.getAttribute('#progress', 'aria-valuenow')).toBe('100');
+    expect(await historyNames(page)).toContain(UPLOAD_NAME);
+    expect(readFileSync(path.join(shop!.backupDir, UPLOAD_NAME)).equals(dump)).toBe(true);
+    await screenshot(page, 'en-06-uploaded');
+  });
+
+  it('refuses in the browser, before sending, a file larger than the configured maximum, naming the limit', async () => {
+    const small = await startTestApp(database!.name, { backup: { uploadMaxBytes: 1000 } });
+    const smallServer = await listen(small.app);
+    // A context of its own: cookies do not tell ports apart, and this app keeps its sessions elsewhere.
+    const otherContext = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const other = await otherContext.newPage();
+      const otherWatch = watchPage(other);
+      const uploads: string[] = [];
+      other.on('request', (request) => {
+        if (request.url().includes('route=tool/backup.upload')) uploads.push(request.url());
+      });
+      await logIn(other, smallServer.adminUrl);
+      expect(await other.getAttribute('#backup-app', 'data-upload-max')).toBe('1000');
+      expect(await other.innerText('label[for="input-upload"]')).toBe('A .sql or .sql.gz file of at most 1,000 B.');
+
+      const tooLarge = Buffer.from(`-- ${'x'.repeat(1001 - 4)}\n`);
+      expect(tooLarge.length).toBe(1001);
+      const refused = await nextAlert(other, () => other.setInputFiles('#input-upload', { name: 'too-large.sql', mimeType: 'application/sql', buffer: tooLarge }));
+      expect(refused).toEqual({ kind: 'error', text: 'The file is larger than the limit of 1,000 B. Split it or ask your host to raise the upload limit.' });
+      expect(uploads).toEqual([]);
+      expect(await historyNames(other)).not.toContain('too-large.sql');
+      await screenshot(other, 'en-07-upload-too-large');
+
+      // Exactly the limit is fine: the check compares bytes with bytes.
+      const atLimit = Buffer.from(`-- ${'x'.repeat(1000 - 4)}\n`);
+      const accepted = await nextAlert(other, () => other.setInputFiles('#input-upload', { name: 'at-limit.sql', mimeType: 'application/sql', buffer: atLimit }));
+      expect(accepted).toEqual({ kind: 'success', text: 'Success: The file at-limit.sql has been uploaded.' });
+      expect(uploads).toHaveLength(1);
+      expect(otherWatch.take()).toEqual([]);
+    } finally {
+      await otherContext.close();
+      await smallServer.close();
+      await small.close();
+    }
+  });
+
+  it('restores after a confirmation that names the file and lists its tables, then undoes the restore', async () => {
+    const before = await query<{ name: string }>('SELECT name FROM oc_order_status WHERE order_status_id = 1 AND language_id = 1');
+    await query("UPDATE oc_order_status SET name = 'Changed after the dump' WHERE order_status_id = 1");
+    await query('DELETE FROM oc_stock_status WHERE stock_status_id = 5');
+
+    await historyRow(page, UPLOAD_NAME).locator('button.restore').click();
+    await page.waitForSelector('#modal-restore.show');
+    await expect.poll(() => page.locator('#modal-restore').isVisible()).toBe(true);
+    expect(await page.innerText('#restore-confirm')).toContain(UPLOAD_NAME);
+    const listed = await page.$$eval("#restore-tables input[name='restore[]']", (boxes) =>
+      boxes.map((box) => ({ name: (box as HTMLInputElement).value, checked: (box as HTMLInputElement).checked })),
+    );
+    expect(listed).toEqual([
+      { name: 'oc_order_status', checked: true },
+      { name: 'oc_stock_status', checked: true },
+    ]);
+    expect(await page.isEnabled('#button-restore-confirm')).toBe(true);
+    await screenshot(page, 'en-08-restore-confirm');
+
+    await recordProgress(page);
+    const restored = await nextAlert(page, () => page.click('#button-restore-confirm'));
+    expect(restored.kind).toBe('success');
+    expect(restored.text).toMatch(/^Success: You have successfully restored your database! The previous data of 2 tables is kept: you can undo this restore until .+\.$/);
+    await page.waitForSelector('#modal-restore', { state: 'hidden' });
+    expect(await page.getAttribute('#progress', 'aria-valuenow')).toBe('100');
+    expect(await page.getAttribute('#progress-bar', 'class')).toContain('bg-success');
+    expect((await progressValues(page)).at(-1)).toBe(100);
+    expect(await query('SELECT name FROM oc_order_status WHERE order_status_id = 1 AND language_id = 1')).toEqual(before);
+    expect(await count('SELECT COUNT(*) AS n FROM oc_stock_status WHERE stock_status_id = 5')).toBe(2);
+
+    await page.waitForSelector('#undo', { state: 'visible' });
+    expect(await page.innerText('#undo-text')).toBe(restored.text);
+    await screenshot(page, 'en-09-restored-undo-offered');
+
+    const undone = await nextAlert(page, () => page.click('#button-undo'));
+    expect(undone).toEqual({ kind: 'success', text: 'Success: The last restore has been undone; the tables hold their previous data again.' });
+    await page.waitForSelector('#undo', { state: 'hidden' });
+    expect(await query('SELECT DISTINCT name FROM oc_order_status WHERE order_status_id = 1')).toEqual([{ name: 'Changed after the dump' }]);
+    expect(await count('SELECT COUNT(*) AS n FROM oc_stock_status WHERE stock_status_id = 5')).toBe(0);
+    await screenshot(page, 'en-10-undone');
+  });
+
+  it('deletes a backup after a confirmation: the row disappears', async () => {
+    await historyRow(page, UPLOAD_NAME).locator('button.delete').click();
+    await page.waitForSelector('#modal-delete.show');
+    await expect.poll(() => page.locator('#modal-delete').isVisible()).toBe(true);
+    expect(await page.innerText('#delete-confirm')).toBe(`Delete the backup ${UPLOAD_NAME}? This cannot be undone.`);
+    await screenshot(page, 'en-11-delete-confirm');
+    const alert = await nextAlert(page, () => page.click('#button-delete-confirm'));
+    expect(alert).toEqual({ kind: 'success', text: `Success: The backup ${UPLOAD_NAME} has been deleted.` });
+    await page.waitForSelector('#modal-delete', { state: 'hidden' });
+    expect(await historyRow(page, UPLOAD_NAME).count()).toBe(0);
+    expect(await historyNames(page)).toContain(backupName);
+    expect(existsSync(path.join(shop!.backupDir, UPLOAD_NAME))).toBe(false);
+    await screenshot(page, 'en-12-deleted');
+  });
+
+  it('a failing restore shows its error in words and in red', async () => {
+    const orderStatuses = await count('SELECT COUNT(*) AS n FROM oc_order_status');
+    const uploaded = await nextAlert(page, () =>
+      page.setInputFiles('#input-upload', { name: 'drop-database.sql', mimeType: 'application/sql', buffer: Buffer.from('DROP DATABASE x;\n') }),
+    );
+    expect(uploaded.kind).toBe('success');
+    await historyRow(page, 'drop-database.sql').locator('button.restore').click();
+    await page.waitForSelector('#modal-restore.show');
+    await expect.poll(() => page.locator('#modal-restore').isVisible()).toBe(true);
+    expect(await page.innerText('#restore-confirm')).toContain('drop-database.sql');
+    // No table of the shop in it: nothing to tick, but the restore can still be asked for (and the server says why not).
+    expect(await page.locator("#restore-tables input[name='restore[]']").count()).toBe(0);
+    expect(await page.isEnabled('#button-restore-confirm')).toBe(true);
+    await screenshot(page, 'en-13-restore-confirm-no-tables');
+
+    const failed = await nextAlert(page, () => page.click('#button-restore-confirm'));
+    expect(failed.kind).toBe('error');
+    expect(failed.text).toMatch(/^This file cannot be restored: line 1 holds a statement that a backup may not contain \(DROP DATABASE.*\)\. Nothing was changed\.$/);
+    expect(await page.innerText('#progress-text')).toBe(failed.text);
+    expect(await page.getAttribute('#progress-bar', 'class')).toContain('bg-danger');
+    expect(await page.getAttribute('#progress-text', 'class')).toContain('text-danger');
+    expect(await page.$eval('#progress-text', (element) => getComputedStyle(element).color)).toBe(DANGER_RED);
+    expect(await page.$eval('#progress-bar', (element) => getComputedStyle(element).backgroundColor)).toBe(DANGER_RED);
+    expect(await page.locator('#alert .alert').first().getAttribute('role')).toBe('alert');
+    expect(await page.getAttribute('#undo', 'class')).toContain('d-none');
+    expect(await count('SELECT COUNT(*) AS n FROM oc_order_status')).toBe(orderStatuses);
+    await screenshot(page, 'en-14-restore-failed');
+  });
+});
