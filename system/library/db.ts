@@ -2,6 +2,7 @@
 import mysql from 'mysql2/promise';
 import type { Pool, Connection, ConnectionOptions } from 'mysql2/promise';
 import type { HostConfig } from './config.ts';
+import { UserError } from '../engine/errors.ts';
 
 export type { Pool, Connection };
 
@@ -35,4 +36,13 @@ export async function openJobConnection(config: HostConfig, extra: Partial<Conne
   const connection = await mysql.createConnection({ ...connectionOptions(config), ...extra });
   await connection.query("SET SESSION time_zone = '+00:00'");
   return connection;
+}
+
+/**
+ * Takes the database's job lock on this connection: one backup or restore at a time per database, across server
+ * processes too. MariaDB releases it when the connection ends, so a crashed process never leaves it behind.
+ */
+export async function holdDatabaseLock(connection: Connection, database: string): Promise<void> {
+  const [rows] = await connection.query('SELECT GET_LOCK(?, 0) AS locked', [`opencart_backup_restore.${database}`]);
+  if (Number((rows as Array<{ locked: number | string | null }>)[0].locked) !== 1) throw new UserError('error_busy_other');
 }

@@ -1,12 +1,13 @@
 // Headless Chromium for the end-to-end tests: Debian's /usr/bin/chromium (never a downloaded browser), a server on an
 // ephemeral port, a watcher that records console errors and failed requests, screenshots and the login form.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import type express from 'express';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { PROJECT_DIR } from './database.ts';
+import { formatPlaceholders } from '../../system/library/language.ts';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const SCREENSHOT_DIR = path.join(PROJECT_DIR, 'test-output', 'screenshots');
@@ -111,11 +112,12 @@ export interface ShownAlert {
  * (the page marks #history aria-busy while it reloads it).
  */
 export async function nextAlert(page: Page, action: () => Promise<unknown>, timeout = 30_000): Promise<ShownAlert> {
-  const before = await page.locator('#alert .alert').count();
+  // The page keeps only its newest alerts: mark the ones shown so far and wait for one without the mark.
+  await page.$$eval('#alert .alert', (alerts) => alerts.forEach((alert) => alert.setAttribute('data-test-seen', '')));
   await action();
-  await page.waitForFunction((count) => document.querySelectorAll('#alert .alert').length > count, before, { timeout });
-  await page.waitForSelector('#history:not([aria-busy])', { timeout });
-  const newest = page.locator('#alert .alert').first();
+  const newest = page.locator('#alert .alert:not([data-test-seen])').first();
+  await newest.waitFor({ state: 'attached', timeout });
+  await page.waitForSelector('#history:not([aria-busy])', { state: 'attached', timeout });
   const kind = ((await newest.getAttribute('class')) ?? '').includes('alert-success') ? 'success' : 'error';
   return { kind, text: (await newest.innerText()).trim() };
 }
@@ -151,4 +153,21 @@ export async function recordProgress(page: Page): Promise<void> {
 
 export async function progressValues(page: Page): Promise<number[]> {
   return page.evaluate(() => (window as unknown as { __progressValues?: number[] }).__progressValues ?? []);
+}
+
+/** The strings of language/<code>/<file>.json over default.json, as the server reads them (read fresh: texts change). */
+export function languageStrings(code: string, file: string): Record<string, string> {
+  const read = (name: string) => JSON.parse(readFileSync(path.join(PROJECT_DIR, 'language', code, `${name}.json`), 'utf8')) as Record<string, string>;
+  return { ...read('default'), ...read(file) };
+}
+
+/** A text with its `%s` filled, as the server's translator does. */
+export function fill(text: string, ...args: Array<string | number>): string {
+  return formatPlaceholders(text, args);
+}
+
+/** A whole-text pattern for a string whose `%s` values the test cannot know (dates, counts): each becomes `(.+?)`. */
+export function textPattern(text: string): RegExp {
+  const parts = text.split(/%[sd]/).map((part) => escapeRegExp(part.replace(/%%/g, '%')));
+  return new RegExp(`^${parts.join('(.+?)')}$`);
 }

@@ -9,11 +9,11 @@ import { UserError } from '../../../system/engine/errors.ts';
 import { json, html, file, type Reply } from '../../../system/engine/reply.ts';
 import type { HostConfig } from '../../../system/library/config.ts';
 import type { Pool } from '../../../system/library/db.ts';
-import { openJobConnection } from '../../../system/library/db.ts';
+import { openJobConnection, holdDatabaseLock, type Connection } from '../../../system/library/db.ts';
 import { backupName, isListedBackup, PART_SUFFIX } from '../../../system/library/backup/filename.ts';
 import { BackupJob, startSnapshot } from '../../../system/library/backup/backup-job.ts';
 import { RestoreJob, isOwnBackup, hasCompletionFooter, undoRestore, readJsonFile, writeJsonFile, type UndoRecord, type RestoreJobState } from '../../../system/library/backup/restore-job.ts';
-import { JobRegistry, createJobId, type Job } from '../../../system/library/backup/jobs.ts';
+import { JobRegistry, createJobId, type Job, type Claim } from '../../../system/library/backup/jobs.ts';
 import { formatSize, formatNumber, formatPhpDate, backupFileStem } from '../../../system/library/format.ts';
 import { createToken } from '../../../system/library/session.ts';
 import * as model from '../../model/tool/backup.ts';
@@ -136,14 +136,15 @@ export class BackupController {
     if (requested.length === 0) throw new UserError('error_backup');
     const allowed = await this.allowedTables();
     for (const table of requested) if (!allowed.has(table)) throw new UserError('error_table', [table]);
-    await this.deps.jobs.ensureIdle();
-    await this.ensureBackupDir();
-
-    const connection = await openJobConnection(this.config);
+    const claim = await this.deps.jobs.claim('backup');
+    let connection: Connection | null = null;
     let backupJob: BackupJob;
     const startedAt = new Date();
     let filename: string;
     try {
+      await this.ensureBackupDir();
+      connection = await openJobConnection(this.config);
+      await holdDatabaseLock(connection, this.config.db.database);
       await startSnapshot(connection);
       const plans = [];
       for (const table of requested) plans.push(await model.describeTable(connection, this.config.db.database, table));
@@ -162,7 +163,8 @@ export class BackupController {
         startedAt,
       );
     } catch (error) {
-      connection.destroy();
+      connection?.destroy();
+      claim.release();
       throw storageError(error);
     }
     const entry: BackupJobEntry = {
@@ -177,12 +179,16 @@ export class BackupController {
       filename,
       abort: () => backupJob.abort(),
     };
-    this.deps.jobs.add(entry);
+    this.deps.jobs.add(entry, claim);
     return this.runStep(ctx, entry, () => this.advanceBackup(ctx, entry));
   }
 
   private async advanceBackup(ctx: AdminContext, entry: BackupJobEntry): Promise<Record<string, unknown>> {
-    const progress = await entry.backup.advance(Date.now() + this.config.backup.requestBudgetMs);
+    const progress = await entry.backup.advance(Date.now() + this.config.backup.requestBudgetMs, async () => {
+      const connection = await openJobConnection(this.config);
+      await holdDatabaseLock(connection, this.config.db.database);
+      return connection;
+    });
     const locale = ctx.strings('default').code;
     if (progress.done) {
       this.deps.jobs.forget(entry);
@@ -270,11 +276,11 @@ export class BackupController {
     const stat = await fs.stat(filePath).catch(() => null);
     // The file must be the one that was checked: a changed file would run statements nobody validated.
     if (!stat || stat.size !== state.size || stat.mtimeMs !== state.mtimeMs) return undefined;
-    await this.deps.jobs.ensureIdle();
-    return this.registerRestore(RestoreJob.resume(filePath, state, this.restoreSettings()), owner, new Date(state.startedAt), state.step, state.lastReply, stat.mtimeMs);
+    const claim = await this.deps.jobs.claim('restore');
+    return this.registerRestore(RestoreJob.resume(filePath, state, this.restoreSettings()), claim, owner, new Date(state.startedAt), state.step, state.lastReply, stat.mtimeMs);
   }
 
-  private registerRestore(restoreJob: RestoreJob, owner: string, startedAt: Date, step: number, lastReply: Record<string, unknown> | null, mtimeMs: number): RestoreJobEntry {
+  private registerRestore(restoreJob: RestoreJob, claim: Claim, owner: string, startedAt: Date, step: number, lastReply: Record<string, unknown> | null, mtimeMs: number): RestoreJobEntry {
     const stateFile = path.join(this.backupDir, RESTORE_STATE_FILE);
     const entry: RestoreJobEntry = {
       id: restoreJob.id,
@@ -292,7 +298,7 @@ export class BackupController {
       persist: () => writeJsonFile(stateFile, restoreJob.snapshot(owner, startedAt, entry.step, entry.lastReply, mtimeMs)),
       suspend: () => restoreJob.close(),
     };
-    this.deps.jobs.add(entry);
+    this.deps.jobs.add(entry, claim);
     return entry;
   }
 
@@ -303,10 +309,10 @@ export class BackupController {
     if (!stat?.isFile()) throw new UserError('error_file');
     if (isOwnBackup(filePath) && !hasCompletionFooter(filePath)) throw new UserError('error_incomplete');
     const chosen = list(ctx.body, 'restore');
-    await this.deps.jobs.ensureIdle();
+    const claim = await this.deps.jobs.claim('restore');
     const restoreJob = new RestoreJob(createJobId(), filePath, filename, stat.size, this.restoreSettings());
     restoreJob.choose(chosen.length ? chosen : null);
-    const entry = this.registerRestore(restoreJob, ctx.session.id, new Date(), 0, null, stat.mtimeMs);
+    const entry = this.registerRestore(restoreJob, claim, ctx.session.id, new Date(), 0, null, stat.mtimeMs);
     return this.runStep(ctx, entry, () => this.advanceRestore(ctx, entry));
   }
 
@@ -361,12 +367,15 @@ export class BackupController {
   async undo(ctx: AdminContext): Promise<Reply> {
     const record = await this.currentUndo();
     if (!record) throw new UserError('error_undo');
-    await this.deps.jobs.ensureIdle();
-    const connection = await openJobConnection(this.config);
+    const claim = await this.deps.jobs.claim('restore');
+    let connection: Connection | null = null;
     try {
+      connection = await openJobConnection(this.config);
+      await holdDatabaseLock(connection, this.config.db.database);
       await undoRestore(connection, record);
     } finally {
-      connection.destroy();
+      connection?.destroy();
+      claim.release();
     }
     await fs.rm(path.join(this.backupDir, UNDO_FILE), { force: true });
     await this.clearCache();

@@ -1,5 +1,5 @@
 // One backup as a resumable job: a read-only snapshot held across requests, rows read by key cursor, INSERT lines into `<name>.sql.part`.
-import { closeSync, openSync, writeSync, renameSync, rmSync, fsyncSync } from 'node:fs';
+import { closeSync, openSync, writeSync, renameSync, rmSync, fsyncSync, ftruncateSync } from 'node:fs';
 import type { Connection as CoreConnection } from 'mysql2';
 import type { Connection } from '../db.ts';
 import { quoteIdentifier } from '../db.ts';
@@ -18,6 +18,9 @@ export const TOOL_VERSION = '1.0.0';
 /** First line of every file this tool writes; restore uses it to require our completion footer. */
 export const HEADER_MARK = `-- ${TOOL_NAME} `;
 export const FOOTER_MARK = '-- Backup completed';
+// Same length, so the header line can be overwritten in place when a lost connection forces a second snapshot.
+const CONSISTENT_LINE = '-- Consistent snapshot: yes (one read-only transaction for all tables)';
+const INCONSISTENT_LINE = '-- Consistent snapshot: NO (connection lost; later pages were read later)'.padEnd(CONSISTENT_LINE.length, ' ');
 
 type RawRow = Array<Buffer | null>;
 
@@ -43,6 +46,8 @@ interface TableState {
   rows: number;
   /** Last key values written, as SQL literals; null before the first page. */
   cursor: string[] | null;
+  /** File size when the table's rows began. */
+  startOffset: number;
 }
 
 /**
@@ -56,17 +61,23 @@ export class BackupJob {
   private fd: number | null;
   private lineRows = 0;
   private pageRows = 5000;
+  private pageTargetMs = 250;
   private closed = false;
+  private consistentLineOffset = 0;
+  /** False once a lost connection made the job open a second snapshot. */
+  consistent = true;
+  /** Bytes written to the file so far: a table read without a key starts again from here after a lost connection. */
+  private written = 0;
 
   constructor(
-    private readonly connection: Connection,
+    private connection: Connection,
     plans: TablePlan[],
     readonly partPath: string,
     readonly finalPath: string,
     private readonly info: BackupJobInfo,
     startedAt: Date,
   ) {
-    this.tables = plans.map((plan) => ({ plan, started: false, rows: 0, cursor: null }));
+    this.tables = plans.map((plan) => ({ plan, started: false, rows: 0, cursor: null, startOffset: 0 }));
     // 'wx': two backups in the same second never share a file (OpenCart interleaved them).
     this.fd = openSync(partPath, 'wx', 0o600);
     this.writeHeader(startedAt);
@@ -86,7 +97,7 @@ export class BackupJob {
       `-- Database: ${this.info.database} on MariaDB/MySQL ${this.info.serverVersion}`,
       `-- Started: ${formatUtc(startedAt)} UTC`,
       `-- Tables: ${this.tables.map((t) => t.plan.name).join(', ')}`,
-      '-- Consistent snapshot: yes (one read-only transaction for all tables)',
+      CONSISTENT_LINE,
       '',
       // The mysql client defaults to utf8mb3 on Debian and fails on 4-byte characters without this.
       'SET NAMES utf8mb4;',
@@ -99,8 +110,16 @@ export class BackupJob {
       '',
       '',
     ];
-    this.out.utf8(lines.join('\n'));
+    const text = lines.join('\n');
+    this.consistentLineOffset = Buffer.byteLength(text.slice(0, text.indexOf(CONSISTENT_LINE)));
+    this.out.utf8(text);
     this.flush();
+  }
+
+  /** Marks the file as not read from one snapshot; the header line keeps its length. */
+  private markInconsistent(): void {
+    writeSync(this.fd as number, Buffer.from(INCONSISTENT_LINE), 0, INCONSISTENT_LINE.length, this.consistentLineOffset);
+    this.consistent = false;
   }
 
   private writeTableStart(table: TableState): void {
@@ -156,18 +175,35 @@ export class BackupJob {
     if (this.fd === null) throw new Error('backup file is closed');
     let offset = 0;
     while (offset < this.out.length) offset += writeSync(this.fd, this.out.bytes, offset, this.out.length - offset);
+    this.written += this.out.length;
     this.out.clear();
   }
 
-  /** Works until `deadline` (ms since epoch) or the end; an unfinished table continues from its cursor next time. */
-  async advance(deadline: number): Promise<BackupProgress> {
+  /**
+   * Works until `deadline` (ms since epoch) or the end; an unfinished table continues from its cursor next time.
+   * If the connection is lost (killed, server restarted), it reconnects once per request through `reconnect`, opens a new
+   * snapshot, marks the file as not consistent, and goes on from the cursor.
+   */
+  async advance(deadline: number, reconnect?: () => Promise<Connection>): Promise<BackupProgress> {
+    let retried = false;
+    // A page takes about a quarter of the request's budget, so a request ends close to its deadline.
+    this.pageTargetMs = clamp((deadline - Date.now()) / 4, 10, 250);
     while (this.tableIndex < this.tables.length) {
       const table = this.tables[this.tableIndex];
       if (!table.started) {
         this.writeTableStart(table);
         table.started = true;
+        table.startOffset = this.written;
       }
-      const finished = table.plan.key ? await this.readKeyedPage(table) : await this.readWholeTable(table);
+      let finished: boolean;
+      try {
+        finished = table.plan.key ? await this.readKeyedPage(table) : await this.readWholeTable(table);
+      } catch (error) {
+        if (!reconnect || retried || !isConnectionLost(error)) throw error;
+        retried = true;
+        await this.resumeOnNewConnection(table, reconnect);
+        continue;
+      }
       if (finished) {
         this.endLine();
         this.out.ascii('\n');
@@ -189,6 +225,21 @@ export class BackupJob {
     };
   }
 
+  private async resumeOnNewConnection(table: TableState, reconnect: () => Promise<Connection>): Promise<void> {
+    this.connection.destroy();
+    this.connection = await reconnect();
+    await startSnapshot(this.connection);
+    this.markInconsistent();
+    if (!table.plan.key) {
+      // Rows of a table without a key cannot be resumed part way: write that table again from its start.
+      this.out.clear();
+      ftruncateSync(this.fd as number, table.startOffset);
+      this.written = table.startOffset;
+      this.lineRows = 0;
+      table.rows = 0;
+    }
+  }
+
   // Keyset paging: WHERE key > last key ORDER BY key: each page costs the same wherever it starts (OpenCart's LIMIT offset grew quadratically).
   private async readKeyedPage(table: TableState): Promise<boolean> {
     const plan = table.plan;
@@ -202,17 +253,20 @@ export class BackupJob {
     const started = Date.now();
     let rows = 0;
     let last: RawRow | null = null;
-    await this.stream(sql, (row) => {
-      this.appendRow(plan, row);
-      last = row;
-      rows++;
-    });
-    table.rows += rows;
-    if (last) table.cursor = keyPositions.map((position, i) => literalText((last as RawRow)[position], plan.columns[keyPositions[i]].kind));
+    try {
+      await this.stream(sql, (row) => {
+        this.appendRow(plan, row);
+        last = row;
+        rows++;
+      });
+    } finally {
+      // Also after a failure: the rows appended so far are in the file, and the cursor must say so.
+      table.rows += rows;
+      if (last) table.cursor = keyPositions.map((position, i) => literalText((last as RawRow)[position], plan.columns[keyPositions[i]].kind));
+    }
     const finished = rows < limit;
-    // Aim each page at about a fifth of a second, so a request overshoots its budget by little.
     const elapsed = Math.max(1, Date.now() - started);
-    if (!finished) this.pageRows = clamp(Math.round((rows * 200) / elapsed), PAGE_ROWS_MIN, PAGE_ROWS_MAX);
+    if (!finished) this.pageRows = clamp(Math.round((rows * this.pageTargetMs) / elapsed), PAGE_ROWS_MIN, PAGE_ROWS_MAX);
     return finished;
   }
 
@@ -243,6 +297,7 @@ export class BackupJob {
       });
       query.on('error', (error: Error) => {
         failure ??= error;
+        reject(failure);
       });
       query.on('end', () => (failure ? reject(failure) : resolve()));
     });
@@ -309,4 +364,12 @@ export async function startSnapshot(connection: Connection): Promise<void> {
 // The promise wrapper hides mysql2's streaming query events; the callback connection underneath has them.
 function coreConnection(connection: Connection): CoreConnection {
   return (connection as unknown as { connection: CoreConnection }).connection;
+}
+
+/** A connection that is gone (killed, timed out, server restarted), as opposed to an error of the statement. */
+export function isConnectionLost(error: unknown): boolean {
+  const e = error as { fatal?: boolean; code?: string; errno?: number } | null;
+  if (!e) return false;
+  // 1927: ER_CONNECTION_KILLED; 2006/2013: server gone away / lost connection.
+  return e.fatal === true || ['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE', 'ER_CONNECTION_KILLED'].includes(String(e.code)) || [1927, 2006, 2013].includes(Number(e.errno));
 }

@@ -22,6 +22,16 @@ export interface Job {
   suspend?(): Promise<void>;
 }
 
+export interface Claim {
+  readonly id: string;
+  release(): void;
+}
+
+export interface Claim {
+  readonly id: string;
+  release(): void;
+}
+
 export function createJobId(): string {
   return randomBytes(12).toString('hex');
 }
@@ -48,15 +58,22 @@ export class JobRegistry {
     return job;
   }
 
-  /** Refuses a second job while one runs; a job left idle for a minute is taken as abandoned and released. */
-  async ensureIdle(): Promise<void> {
-    for (const job of this.jobs.values()) {
-      if (Date.now() - job.touchedAt > 60_000) {
-        await this.remove(job);
-        continue;
-      }
-      throw new UserError(job.kind === 'backup' ? 'error_busy_backup' : 'error_busy_restore', [job.startedAt.toISOString().replace('T', ' ').slice(0, 19) + ' UTC']);
+  /**
+   * Refuses a second job while one runs, else holds the place for the caller until `add` (or `release` on failure):
+   * the check and the claim happen in one tick, so two requests at once cannot both start. A job left idle for a
+   * minute is taken as abandoned and released.
+   */
+  async claim(kind: JobKind): Promise<Claim> {
+    for (const job of [...this.jobs.values()]) {
+      if (Date.now() - job.touchedAt > 60_000) await this.remove(job);
     }
+    const running = [...this.jobs.values()][0];
+    if (running) {
+      throw new UserError(running.kind === 'backup' ? 'error_busy_backup' : 'error_busy_restore', [running.startedAt.toISOString().replace('T', ' ').slice(0, 19) + ' UTC']);
+    }
+    const placeholder: Job = { id: 'claim-' + createJobId(), kind, owner: '', startedAt: new Date(), step: 0, lastReply: null, touchedAt: Date.now(), abort: async () => {} };
+    this.jobs.set(placeholder.id, placeholder);
+    return { id: placeholder.id, release: () => void this.jobs.delete(placeholder.id) };
   }
 
   /** True while a job of this kind runs in this process. */
@@ -64,7 +81,9 @@ export class JobRegistry {
     return [...this.jobs.values()].some((job) => job.kind === kind);
   }
 
-  add(job: Job): void {
+  /** Registers a started job in the place its claim held. */
+  add(job: Job, claim: Claim): void {
+    this.jobs.delete(claim.id);
     this.jobs.set(job.id, job);
   }
 

@@ -3,11 +3,11 @@ import { createHash } from 'node:crypto';
 import { promises as fs, openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import type { Connection, Pool } from '../db.ts';
-import { quoteIdentifier } from '../db.ts';
+import { quoteIdentifier, holdDatabaseLock } from '../db.ts';
 import { UserError } from '../../engine/errors.ts';
 import { readStatements, openDumpStream, DumpParseError, TruncatedDumpError, type SqlStatement, type ReaderState } from './reader.ts';
 import { checkStatement, renameStatementTables, type GuardOptions } from './guard.ts';
-import { HEADER_MARK, FOOTER_MARK } from './backup-job.ts';
+import { HEADER_MARK, FOOTER_MARK, isConnectionLost } from './backup-job.ts';
 import { RESERVED_TABLE_PREFIX } from '../../../admin/model/tool/backup.ts';
 
 /** Statements are sent in multi-statement batches of about this size: one round trip per batch, not per row. */
@@ -246,6 +246,12 @@ export class RestoreJob {
     await connection.query(
       "SET NAMES utf8mb4; SET SESSION time_zone = '+00:00', foreign_key_checks = 0, unique_checks = 0, sql_mode = 'NO_AUTO_VALUE_ON_ZERO'",
     );
+    try {
+      await holdDatabaseLock(connection, String(this.settings.connection.database));
+    } catch (error) {
+      connection.destroy();
+      throw error;
+    }
     await connection.query(
       `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(STATE_TABLE)} (job_id varchar(32) NOT NULL PRIMARY KEY, state longtext NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
     );
@@ -272,7 +278,32 @@ export class RestoreJob {
     return `REPLACE INTO ${quoteIdentifier(STATE_TABLE)} (job_id, state) VALUES ('${this.id}', ${literalJson(state)})`;
   }
 
+  /** Loads until the deadline; a lost connection is replaced once per request, continuing from the committed position. */
   private async load(deadline: number): Promise<void> {
+    try {
+      await this.loadUntil(deadline);
+    } catch (error) {
+      if (!isConnectionLost(error)) throw error;
+      await this.dropConnection();
+      await this.loadUntil(deadline);
+    }
+  }
+
+  /** Forgets everything not committed: the next connection starts from the position recorded with the last batch. */
+  private async dropConnection(): Promise<void> {
+    this.inflight = null;
+    this.batch = [];
+    this.batchBytes = 0;
+    await this.statements?.return(undefined as unknown as ReaderState).catch(() => undefined);
+    this.statements = null;
+    this.connection?.destroy();
+    this.connection = null;
+    this.shadows.clear();
+    this.sets.length = 0;
+    this.position = { ...START };
+  }
+
+  private async loadUntil(deadline: number): Promise<void> {
     this.connection ??= await this.openConnection();
     while (true) {
       const statement = await this.nextStatement();
@@ -386,6 +417,7 @@ export class RestoreJob {
       await connection.query(['START TRANSACTION', ...text, record, 'COMMIT'].join(';\n'));
       return;
     } catch (error) {
+      if (isConnectionLost(error)) throw error;
       await connection.query('ROLLBACK').catch(() => undefined);
       if (batch.length === 1) throw statementError(batch[0].line, error);
     }
@@ -469,7 +501,8 @@ function literalJson(value: unknown): string {
   return "'" + json.replace(/\\/g, '\\\\').replace(/'/g, "\\'") + "'";
 }
 
-function statementError(line: number, error: unknown): UserError {
+function statementError(line: number, error: unknown): unknown {
+  if (isConnectionLost(error)) return error;
   const message = (error as { sqlMessage?: string }).sqlMessage ?? (error as Error).message;
   return new UserError('error_statement', [line, message]);
 }

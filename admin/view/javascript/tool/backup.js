@@ -16,6 +16,8 @@
   const undoBox = document.getElementById('undo');
   const undoButton = document.getElementById('button-undo');
   let busy = false;
+  const MAX_ALERTS = 3;
+  const SUCCESS_ALERT_MS = 8000;
 
   function tableBoxes() {
     return Array.from(document.querySelectorAll("input[name='backup[]']"));
@@ -37,6 +39,12 @@
     close.setAttribute('aria-label', urls.buttonClose);
     toast.append(icon, text, close);
     alertBox.prepend(toast);
+    // The alerts float over the page: left alone they pile up over the history's buttons. Keep the newest few, and let
+    // successes go after a while as OpenCart's do (their text stays under the progress bar); errors stay until closed.
+    Array.from(alertBox.children).slice(MAX_ALERTS).forEach(function (old) { old.remove(); });
+    if (kind === 'success') {
+      window.setTimeout(function () { toast.remove(); }, SUCCESS_ALERT_MS);
+    }
   }
 
   function setProgress(percent, text, state) {
@@ -264,9 +272,12 @@
     setBusy(true);
     try {
       const reply = await postForm(urls.undo, new URLSearchParams());
+      // The bar's text still offers the undo of the restore: it now says what happened instead.
+      setProgress(100, reply.error || reply.success, reply.error ? 'error' : 'success');
       showAlert(reply.error ? 'error' : 'success', reply.error || reply.success);
       if (!reply.error) undoBox.classList.add('d-none');
     } catch (error) {
+      setProgress(100, urls.errorException, 'error');
       showAlert('error', urls.errorException);
     } finally {
       setBusy(false);

@@ -1,0 +1,154 @@
+// Faults: the server killed with SIGKILL mid-job, the database connection killed mid-page, two jobs at once.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createTestDatabase, createUsers, connect, checksums, runMariadbClient, type TestDatabase } from '../helpers/database.ts';
+import { AdminClient, startServerProcess, killServer, type ServerProcess } from '../helpers/http-client.ts';
+
+let database: TestDatabase;
+let storage: string;
+let server: ServerProcess | null = null;
+let client: AdminClient;
+let original: Record<string, string>;
+const TABLES = ['oc_order', 'oc_log'];
+const PORT = 21000 + (process.pid % 20000);
+const extra: TestDatabase[] = [];
+
+async function start(): Promise<void> {
+  server = await startServerProcess(
+    { DB_DATABASE: database.name, DB_HOSTNAME: '127.0.0.1', DB_USERNAME: 'root', DB_PASSWORD: '', DIR_STORAGE: storage, BACKUP_REQUEST_BUDGET_MS: '40' },
+    PORT,
+  );
+  client = client ? client.rebase(server.base) : new AdminClient(server.base);
+}
+
+async function damage(): Promise<void> {
+  const c = await connect(database.name);
+  await c.query('DELETE FROM oc_order WHERE order_id % 4 = 0');
+  await c.end();
+}
+
+async function killLockHolder(): Promise<void> {
+  const c = await connect();
+  const [rows] = await c.query('SELECT IS_USED_LOCK(?) AS id', [`opencart_backup_restore.${database.name}`]);
+  const id = (rows as Array<{ id: number | null }>)[0].id;
+  expect(id).not.toBeNull();
+  await c.query(`KILL CONNECTION ${Number(id)}`);
+  await c.end();
+}
+
+function backupFiles(): string[] {
+  return readdirSync(path.join(storage, 'backup')).filter((name) => !name.startsWith('.'));
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase('faults');
+  await createUsers(database.name);
+  const c = await connect(database.name);
+  await c.query('CREATE TABLE oc_order (order_id int NOT NULL PRIMARY KEY, total decimal(15,4) NOT NULL, note varchar(200) NOT NULL)');
+  await c.query("INSERT INTO oc_order SELECT seq, seq / 7, REPEAT(CHAR(65 + seq % 26), seq % 150) FROM seq_1_to_150000");
+  // No key: read in one pass, so a lost connection makes it start over in the file.
+  await c.query('CREATE TABLE oc_log (line varchar(100) NOT NULL)');
+  await c.query("INSERT INTO oc_log SELECT CONCAT('line ', seq % 500) FROM seq_1_to_30000");
+  await c.end();
+  original = await checksums(database.name, TABLES);
+  storage = mkdtempSync(path.join(os.tmpdir(), 'backup-faults-'));
+  await start();
+  await client.login('tester');
+});
+
+afterAll(async () => {
+  if (server) await killServer(server, 'SIGTERM');
+  rmSync(storage, { recursive: true, force: true });
+  await database?.drop();
+  for (const db of extra) await db.drop();
+});
+
+function backupForm(): URLSearchParams {
+  const form = new URLSearchParams();
+  for (const table of TABLES) form.append('backup[]', table);
+  return form;
+}
+
+describe('when the server process is killed', () => {
+  it('mid-backup: no incomplete file is listed, the next request fails clearly, the .part is gone', async () => {
+    let reply = await client.post(`index.php?route=tool/backup.backup&user_token=${client.token}`, backupForm());
+    reply = await client.post(reply.next as string, backupForm());
+    expect(reply.next).toBeTruthy();
+    await killServer(server as ServerProcess);
+    await start();
+    const history = await (await client.request(`index.php?route=tool/backup.history&user_token=${client.token}`)).text();
+    expect(history).not.toMatch(/\d{4}-\d\d-\d\d \d\d\.\d\d\.\d\d/);
+    const after = await client.post(reply.next as string, backupForm());
+    expect(after.error).toMatch(/no longer running.*start it again/);
+    expect(backupFiles()).toEqual([]);
+  });
+
+  it('mid-restore: the live tables are as before; the next request resumes and finishes exactly', async () => {
+    const { reply: done } = await client.job(`index.php?route=tool/backup.backup&user_token=${client.token}`, backupForm());
+    expect(done.success).toBeTruthy();
+    const name = backupFiles().find((file) => file.endsWith('.sql')) as string;
+    await damage();
+    const damaged = await checksums(database.name, TABLES);
+
+    let reply = await client.post(`index.php?route=tool/backup.restore&user_token=${client.token}&filename=${encodeURIComponent(name)}`);
+    for (let i = 0; i < 40 && !String(reply.text ?? '').startsWith('Restoring'); i++) reply = await client.post(reply.next as string);
+    for (let i = 0; i < 3 && reply.next; i++) reply = await client.post(reply.next as string);
+    expect(reply.next).toBeTruthy();
+    await killServer(server as ServerProcess);
+    expect(await checksums(database.name, TABLES)).toEqual(damaged);
+    await start();
+    expect(await checksums(database.name, TABLES)).toEqual(damaged);
+
+    const { reply: resumed } = await client.job(reply.next as string);
+    expect(resumed.success, String(resumed.error)).toBeTruthy();
+    expect(await checksums(database.name, TABLES)).toEqual(original);
+  });
+});
+
+describe('when the database connection is killed', () => {
+  it('during a backup: the job goes on with a new snapshot, marks the file not consistent, and loses nothing', async () => {
+    for (const file of backupFiles()) rmSync(path.join(storage, 'backup', file));
+    let reply = await client.post(`index.php?route=tool/backup.backup&user_token=${client.token}`, backupForm());
+    reply = await client.post(reply.next as string, backupForm());
+    expect(reply.next).toBeTruthy();
+    await killLockHolder();
+    const { reply: done } = await client.job(reply.next as string, backupForm());
+    expect(done.success, String(done.error)).toBeTruthy();
+    const name = backupFiles().find((file) => file.endsWith('.sql')) as string;
+    const text = readFileSync(path.join(storage, 'backup', name), 'utf8');
+    expect(text).toContain('-- Consistent snapshot: NO');
+    const target = await createTestDatabase('faults_client');
+    extra.push(target);
+    const result = await runMariadbClient(target.name, path.join(storage, 'backup', name));
+    expect(result.stderr).toBe('');
+    expect(await checksums(target.name, TABLES)).toEqual(original);
+  });
+
+  it('during a restore: the job reconnects, continues from the committed batch, and restores exactly', async () => {
+    const name = backupFiles().find((file) => file.endsWith('.sql')) as string;
+    await damage();
+    let reply = await client.post(`index.php?route=tool/backup.restore&user_token=${client.token}&filename=${encodeURIComponent(name)}`);
+    for (let i = 0; i < 40 && !String(reply.text ?? '').startsWith('Restoring'); i++) reply = await client.post(reply.next as string);
+    reply = await client.post(reply.next as string);
+    expect(reply.next).toBeTruthy();
+    await killLockHolder();
+    const { reply: done } = await client.job(reply.next as string);
+    expect(done.success, String(done.error)).toBeTruthy();
+    expect(await checksums(database.name, TABLES)).toEqual(original);
+  });
+});
+
+describe('one job at a time', () => {
+  it('a second backup while one runs is refused, saying what runs and since when', async () => {
+    const first = await client.post(`index.php?route=tool/backup.backup&user_token=${client.token}`, backupForm());
+    expect(first.next).toBeTruthy();
+    const second = await client.post(`index.php?route=tool/backup.backup&user_token=${client.token}`, backupForm());
+    expect(second.error).toMatch(/A backup has been running since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    const restore = await client.post(`index.php?route=tool/backup.restore&user_token=${client.token}&filename=x.sql`);
+    expect(restore.error).toBeTruthy();
+    const { reply } = await client.job(first.next as string, backupForm());
+    expect(reply.success).toBeTruthy();
+  });
+});
