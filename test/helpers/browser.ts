@@ -24,14 +24,14 @@ const CHROMIUM_ARGS = [
 ];
 
 /** Starts Debian's Chromium; without it the test fails and says how to install it. */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
+export async function launchChromium(executablePath = CHROMIUM_PATH): Promise<Browser> {
+  if (!existsSync(executablePath)) {
     throw new Error(
-      `The browser tests need Chromium at ${CHROMIUM_PATH}, which is missing. Install it with \`apt-get install chromium\` ` +
+      `The browser tests need Chromium at ${executablePath}, which is missing. Install it with \`apt-get install chromium\` ` +
         '(as root; .ci/run does it). The tests never download a browser.',
     );
   }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath, args: CHROMIUM_ARGS });
 }
 
 export interface RunningServer {

@@ -32,6 +32,11 @@ export interface TablePlan {
   columns: ColumnPlan[];
   /** Columns of the primary key, or of a unique key whose columns are all NOT NULL; null: no such key. */
   key: string[] | null;
+  /**
+   * What the key cursor remembers, one per key column, selected after `columns`. ENUM and SET sort by their member number
+   * but compare with a string by text, so their cursor is the number (`col+0`), which `col > n` compares by number too.
+   */
+  cursorExpressions: string[];
   estimatedRows: number;
   createStatement: string;
 }
@@ -73,6 +78,8 @@ export async function describeTable(db: Queryable, database: string, table: stri
     [database, table],
   );
   const key = chooseKey(indexRows as Array<{ indexName: string; columnName: string; nullable: string; subPart: number | null }>, columns);
+  const numberedTypes = new Set(columnList.filter((c) => c.dataType === 'enum' || c.dataType === 'set').map((c) => c.name));
+  const cursorExpressions = (key ?? []).map((name) => (numberedTypes.has(name) ? `${quoteIdentifier(name)}+0` : quoteIdentifier(name)));
 
   const [statusRows] = await db.query(
     'SELECT COALESCE(TABLE_ROWS, 0) AS estimatedRows FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
@@ -83,6 +90,7 @@ export async function describeTable(db: Queryable, database: string, table: stri
     name: table,
     columns,
     key,
+    cursorExpressions,
     estimatedRows: Number((statusRows as Array<{ estimatedRows: number }>)[0]?.estimatedRows ?? 0),
     createStatement: (createRows as Array<Record<string, string>>)[0]['Create Table'],
   };

@@ -4,7 +4,8 @@ import type { Connection as CoreConnection } from 'mysql2';
 import type { Connection } from '../db.ts';
 import { quoteIdentifier } from '../db.ts';
 import { SqlBuffer, literalText } from './literal.ts';
-import type { TablePlan } from '../../../admin/model/tool/backup.ts';
+import { streamRawRows, type RawRow } from './raw-rows.ts';
+import type { TablePlan, ColumnPlan } from '../../../admin/model/tool/backup.ts';
 import { UserError } from '../../engine/errors.ts';
 
 /** OpenCart's line-based restore reads whole lines; ~1 MB lines keep it and the mysql client comfortable. */
@@ -22,7 +23,6 @@ export const FOOTER_MARK = '-- Backup completed';
 const CONSISTENT_LINE = '-- Consistent snapshot: yes (one read-only transaction for all tables)';
 const INCONSISTENT_LINE = '-- Consistent snapshot: NO (connection lost; later pages were read later)'.padEnd(CONSISTENT_LINE.length, ' ');
 
-type RawRow = Array<Buffer | null>;
 
 export interface BackupJobInfo {
   database: string;
@@ -144,9 +144,10 @@ export class BackupJob {
     const rowStart = out.length;
     out.byte(0x28);
     const columns = plan.columns;
+    const { buffer, starts, ends } = row;
     for (let i = 0; i < columns.length; i++) {
       if (i > 0) out.byte(0x2c);
-      out.literal(row[i], columns[i].kind);
+      out.literalRange(buffer, starts[i], ends[i], columns[i].kind);
     }
     out.byte(0x29);
     this.lineRows++;
@@ -244,25 +245,37 @@ export class BackupJob {
   private async readKeyedPage(table: TableState): Promise<boolean> {
     const plan = table.plan;
     const key = plan.key as string[];
-    const keyPositions = key.map((name) => plan.columns.findIndex((c) => c.name === name));
-    const where = table.cursor ? ` WHERE ${cursorCondition(key, table.cursor)}` : '';
+    // The cursor's values are selected after the row's columns; literals of numbers (ENUM/SET as member numbers) or of the column's kind.
+    const keyPositions = key.map((_, k) => plan.columns.length + k);
+    const keyKinds = key.map((name, k) =>
+      plan.cursorExpressions[k].endsWith('+0') ? ('number' as const) : (plan.columns.find((c) => c.name === name) as ColumnPlan).kind,
+    );
+    const where = table.cursor ? ` WHERE ${cursorCondition(key.map(quoteIdentifier), table.cursor)}` : '';
     const limit = this.pageRows;
     const sql =
-      `SELECT ${plan.columns.map((c) => c.selectExpression).join(', ')} FROM ${quoteIdentifier(plan.name)}${where}` +
+      `SELECT ${[...plan.columns.map((c) => c.selectExpression), ...plan.cursorExpressions].join(', ')} FROM ${quoteIdentifier(plan.name)}${where}` +
       ` ORDER BY ${key.map(quoteIdentifier).join(', ')} LIMIT ${limit}`;
     const started = Date.now();
     let rows = 0;
-    let last: RawRow | null = null;
+    // Where the last row's key values are; copied into the cursor once, at the end of the page.
+    let lastBuffer: Buffer | null = null;
+    const lastStarts = new Int32Array(keyPositions.length);
+    const lastEnds = new Int32Array(keyPositions.length);
     try {
-      await this.stream(sql, (row) => {
+      await this.stream(sql, plan.columns.length + key.length, (row) => {
         this.appendRow(plan, row);
-        last = row;
+        lastBuffer = row.buffer;
+        for (let k = 0; k < keyPositions.length; k++) {
+          lastStarts[k] = row.starts[keyPositions[k]];
+          lastEnds[k] = row.ends[keyPositions[k]];
+        }
         rows++;
       });
     } finally {
       // Also after a failure: the rows appended so far are in the file, and the cursor must say so.
       table.rows += rows;
-      if (last) table.cursor = keyPositions.map((position, i) => literalText((last as RawRow)[position], plan.columns[keyPositions[i]].kind));
+      const source = lastBuffer as Buffer | null;
+      if (source) table.cursor = keyPositions.map((_, k) => literalText(Buffer.from(source.subarray(lastStarts[k], lastEnds[k])), keyKinds[k]));
     }
     const finished = rows < limit;
     const elapsed = Math.max(1, Date.now() - started);
@@ -275,32 +288,15 @@ export class BackupJob {
   private async readWholeTable(table: TableState): Promise<boolean> {
     const plan = table.plan;
     const sql = `SELECT ${plan.columns.map((c) => c.selectExpression).join(', ')} FROM ${quoteIdentifier(plan.name)}`;
-    await this.stream(sql, (row) => {
+    await this.stream(sql, plan.columns.length, (row) => {
       this.appendRow(plan, row);
       table.rows++;
     });
     return true;
   }
 
-  private stream(sql: string, onRow: (row: RawRow) => void): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let failure: unknown = null;
-      // typeCast off: values arrive as the server's bytes, which are exact (mysql2's number parsing is not) and twice as fast.
-      const query = coreConnection(this.connection).query({ sql, typeCast: false, rowsAsArray: true });
-      query.on('result', (row: unknown) => {
-        if (failure) return;
-        try {
-          onRow(row as RawRow);
-        } catch (error) {
-          failure = error;
-        }
-      });
-      query.on('error', (error: Error) => {
-        failure ??= error;
-        reject(failure);
-      });
-      query.on('end', () => (failure ? reject(failure) : resolve()));
-    });
+  private stream(sql: string, columnCount: number, onRow: (row: RawRow) => void): Promise<void> {
+    return streamRawRows(coreConnection(this.connection), sql, columnCount, onRow);
   }
 
   private finish(): void {
@@ -338,11 +334,11 @@ export class BackupJob {
 }
 
 /** `(k1 > v1) OR (k1 = v1 AND k2 > v2) OR ...`: spelled out because MariaDB does not use an index for row-value comparisons. */
-function cursorCondition(key: string[], cursor: string[]): string {
+function cursorCondition(expressions: string[], cursor: string[]): string {
   const terms: string[] = [];
-  for (let i = 0; i < key.length; i++) {
-    const equal = key.slice(0, i).map((name, j) => `${quoteIdentifier(name)} = ${cursor[j]}`);
-    terms.push('(' + [...equal, `${quoteIdentifier(key[i])} > ${cursor[i]}`].join(' AND ') + ')');
+  for (let i = 0; i < expressions.length; i++) {
+    const equal = expressions.slice(0, i).map((expression, j) => `${expression} = ${cursor[j]}`);
+    terms.push('(' + [...equal, `${expressions[i]} > ${cursor[i]}`].join(' AND ') + ')');
   }
   return terms.join(' OR ');
 }

@@ -70,62 +70,78 @@ export class SqlBuffer {
   }
 
   raw(value: Buffer): void {
-    const size = value.length;
-    this.ensure(size);
-    // Most values are a few bytes (ids, prices): a loop beats Buffer#copy's call overhead there.
-    if (size < 48) {
-      const out = this.bytes;
-      let at = this.length;
-      for (let i = 0; i < size; i++) out[at++] = value[i];
-      this.length = at;
-      return;
-    }
-    value.copy(this.bytes, this.length);
-    this.length += size;
+    this.copyRange(value, 0, value.length);
   }
 
   /** Appends one value as a literal of the given kind; null is SQL NULL. */
   literal(value: Buffer | null, kind: LiteralKind): void {
     if (value === null) return this.raw(NULL_BYTES);
-    if (kind === 'number') return this.raw(value);
-    if (kind === 'hex') return this.hex(value);
-    this.quoted(value);
+    this.literalRange(value, 0, value.length, kind);
   }
 
-  hex(value: Buffer): void {
+  /** Appends `source[start, end)` as a literal; a start of -1 is SQL NULL. */
+  literalRange(source: Buffer, start: number, end: number, kind: LiteralKind): void {
+    if (start < 0) return this.raw(NULL_BYTES);
+    if (kind === 'number') return this.copyRange(source, start, end);
+    if (kind === 'hex') return this.hexRange(source, start, end);
+    this.quotedRange(source, start, end);
+  }
+
+  private copyRange(source: Buffer, start: number, end: number): void {
+    const size = end - start;
+    this.ensure(size);
+    // Most values are a few bytes (ids, prices): a loop beats Buffer#copy's call overhead there.
+    if (size < 48) {
+      const out = this.bytes;
+      let at = this.length;
+      for (let i = start; i < end; i++) out[at++] = source[i];
+      this.length = at;
+      return;
+    }
+    source.copy(this.bytes, this.length, start, end);
+    this.length += size;
+  }
+
+  private hexRange(source: Buffer, start: number, end: number): void {
     // An empty binary string has no hex form (0x is a syntax error): write ''.
-    if (value.length === 0) {
+    if (start === end) {
       this.ascii("''");
       return;
     }
-    this.ensure(2 + value.length * 2);
+    this.ensure(2 + (end - start) * 2);
     const out = this.bytes;
     let at = this.length;
     out[at++] = 0x30;
     out[at++] = 0x78;
-    for (let i = 0; i < value.length; i++) {
-      const byte = value[i];
-      out[at++] = HEX_DIGITS[byte >> 4];
-      out[at++] = HEX_DIGITS[byte & 15];
+    if (end - start > 64) {
+      at += out.write(source.toString('hex', start, end), at, 'latin1');
+    } else {
+      for (let i = start; i < end; i++) {
+        const byte = source[i];
+        out[at++] = HEX_DIGITS[byte >> 4];
+        out[at++] = HEX_DIGITS[byte & 15];
+      }
     }
     this.length = at;
   }
 
-  quoted(value: Buffer): void {
-    this.ensure(2 + value.length * 2);
+  // Runs without special bytes are copied whole; only the bytes that need it get a backslash.
+  private quotedRange(source: Buffer, start: number, end: number): void {
+    this.ensure(2 + (end - start) * 2);
     const out = this.bytes;
     let at = this.length;
     out[at++] = 0x27;
-    for (let i = 0; i < value.length; i++) {
-      const byte = value[i];
-      const escape = ESCAPE[byte];
-      if (escape === 0) {
-        out[at++] = byte;
-      } else {
+    let run = start;
+    for (let i = start; i < end; i++) {
+      const escape = ESCAPE[source[i]];
+      if (escape !== 0) {
+        at = copyRun(source, run, i, out, at);
         out[at++] = 0x5c;
         out[at++] = escape;
+        run = i + 1;
       }
     }
+    at = copyRun(source, run, end, out, at);
     out[at++] = 0x27;
     this.length = at;
   }
@@ -144,6 +160,14 @@ export class SqlBuffer {
   view(): Buffer {
     return this.bytes.subarray(0, this.length);
   }
+}
+
+function copyRun(source: Buffer, start: number, end: number, out: Buffer, at: number): number {
+  if (end - start < 32) {
+    for (let i = start; i < end; i++) out[at++] = source[i];
+    return at;
+  }
+  return at + source.copy(out, at, start, end);
 }
 
 /** One literal as a JS string, for building a query (e.g. a key cursor). */

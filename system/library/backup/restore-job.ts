@@ -134,6 +134,8 @@ export class RestoreJob {
   private batch: QueuedStatement[] = [];
   private inflight: Promise<unknown> | null = null;
   private batchBytes = 0;
+  /** The server's max_allowed_packet: no query may be longer. */
+  private maxPacket = 16 * 1024 * 1024;
   private chosen: Set<string> | null = null;
   /** Set when the restore has swapped its tables in. */
   undo: UndoRecord | null = null;
@@ -255,6 +257,8 @@ export class RestoreJob {
     await connection.query(
       `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(STATE_TABLE)} (job_id varchar(32) NOT NULL PRIMARY KEY, state longtext NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
     );
+    const [packetRows] = await connection.query('SELECT @@max_allowed_packet AS size');
+    this.maxPacket = Number((packetRows as Array<{ size: number | string }>)[0].size);
     const [rows] = await connection.query('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()');
     this.liveTables = new Set((rows as Array<{ name: string }>).map((row) => row.name));
     // After a restart: continue exactly after the last committed batch, with the dump's SETs of before.
@@ -309,7 +313,7 @@ export class RestoreJob {
       const statement = await this.nextStatement();
       if (!statement) break;
       await this.loadStatement(statement);
-      if (this.batchBytes >= BATCH_BYTES) await this.flush();
+      if (this.batchBytes >= Math.min(BATCH_BYTES, this.maxPacket / 4)) await this.flush();
       if (Date.now() >= deadline) {
         await this.flush();
         await this.settle();
@@ -413,8 +417,18 @@ export class RestoreJob {
     const connection = this.connection as Connection;
     const text = batch.map((statement) => statement.sql.toString('latin1'));
     const record = this.loadState(batch[batch.length - 1].end);
+    const size = text.reduce((sum, part) => sum + part.length + 2, record.length + 64);
     try {
-      await connection.query(['START TRANSACTION', ...text, record, 'COMMIT'].join(';\n'));
+      if (size < this.maxPacket) {
+        await connection.query(['START TRANSACTION', ...text, record, 'COMMIT'].join(';\n'));
+      } else {
+        // One query may not exceed max_allowed_packet: a batch holding a statement near that size goes one statement per
+        // query, still in one transaction with its position record.
+        await connection.query('START TRANSACTION');
+        for (const part of text) await connection.query(part);
+        await connection.query(record);
+        await connection.query('COMMIT');
+      }
       return;
     } catch (error) {
       if (isConnectionLost(error)) throw error;

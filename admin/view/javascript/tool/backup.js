@@ -19,6 +19,37 @@
   const MAX_ALERTS = 3;
   const SUCCESS_ALERT_MS = 8000;
 
+  // File names are left-to-right runs inside texts that may be right to left (Arabic): each goes in a <bdi> of its own,
+  // or the bidi algorithm shows "2024-01-31 10.00.00.sql" as "sql.10.00.00 2024-01-31". Known names are those of the
+  // history and of the file being uploaded; names of new backups are recognised by their pattern.
+  const BACKUP_NAME = '\\d{4}-\\d{2}-\\d{2} \\d{2}\\.\\d{2}\\.\\d{2}(?: \\(\\d+\\))?\\.sql';
+  let uploadingName = '';
+
+  function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+
+  function isolatedName(name) {
+    const bdi = document.createElement('bdi');
+    bdi.textContent = name;
+    return bdi;
+  }
+
+  function setText(element, text) {
+    const names = Array.from(document.querySelectorAll('#history [data-filename]'))
+      .map(function (item) { return item.dataset.filename; })
+      .concat([uploadingName])
+      .filter(Boolean)
+      .sort(function (a, b) { return b.length - a.length; })
+      .map(escapeRegExp);
+    // With one capturing group, split() puts the names at the odd indexes.
+    const parts = String(text).split(new RegExp('(' + names.concat([BACKUP_NAME]).join('|') + ')'));
+    element.replaceChildren();
+    parts.forEach(function (part, index) {
+      if (part) element.append(index % 2 === 1 ? isolatedName(part) : document.createTextNode(part));
+    });
+  }
+
   function tableBoxes() {
     return Array.from(document.querySelectorAll("input[name='backup[]']"));
   }
@@ -31,7 +62,7 @@
     icon.className = 'fa-solid ' + (kind === 'success' ? 'fa-circle-check' : 'fa-circle-exclamation');
     const text = document.createElement('span');
     text.className = 'ms-1';
-    text.textContent = message;
+    setText(text, message);
     const close = document.createElement('button');
     close.type = 'button';
     close.className = 'btn-close';
@@ -54,7 +85,7 @@
     bar.classList.toggle('bg-success', state === 'success');
     bar.classList.toggle('bg-danger', state === 'error');
     if (text !== undefined) {
-      progressText.textContent = text;
+      setText(progressText, text);
       progressText.className = 'mt-2' + (state === 'success' ? ' text-success' : state === 'error' ? ' text-danger' : '');
     }
   }
@@ -140,10 +171,12 @@
     }
   }
 
+  // Without the fade, a tooltip never has a transition pending, so it can be disposed of at any moment (Bootstrap throws
+  // from a fade's callback that runs after dispose()).
   function initTooltips(root) {
     if (!window.bootstrap) return;
     root.querySelectorAll('[data-bs-toggle="tooltip"]').forEach(function (element) {
-      window.bootstrap.Tooltip.getOrCreateInstance(element);
+      window.bootstrap.Tooltip.getOrCreateInstance(element, { animation: false });
     });
   }
 
@@ -180,7 +213,7 @@
     const deleteButton = event.target.closest('button.delete');
     if (restoreButton && !busy) {
       pendingRestore = restoreButton.dataset.restore;
-      document.getElementById('restore-confirm').textContent = restoreButton.dataset.confirm;
+      setText(document.getElementById('restore-confirm'), restoreButton.dataset.confirm);
       const list = document.getElementById('restore-tables');
       list.replaceChildren();
       let reply;
@@ -210,7 +243,8 @@
         const label = document.createElement('label');
         label.className = 'form-check-label';
         label.htmlFor = box.id;
-        label.textContent = table.name + (table.text ? ' (' + table.text + ')' : '');
+        label.append(isolatedName(table.name));
+        if (table.text) label.append(' (' + table.text + ')');
         row.append(box, label);
         list.append(row);
       });
@@ -219,7 +253,7 @@
     }
     if (deleteButton && !busy) {
       pendingDelete = deleteButton.dataset.delete;
-      document.getElementById('delete-confirm').textContent = deleteButton.dataset.confirm;
+      setText(document.getElementById('delete-confirm'), deleteButton.dataset.confirm);
       window.bootstrap.Modal.getOrCreateInstance(deleteModal).show();
     }
   });
@@ -248,7 +282,7 @@
       return body;
     });
     if (reply && reply.undo) {
-      document.getElementById('undo-text').textContent = reply.success;
+      setText(document.getElementById('undo-text'), reply.success);
       undoBox.classList.remove('d-none');
     }
   });
@@ -297,6 +331,7 @@
       showAlert('error', urls.errorUploadSize);
       return;
     }
+    uploadingName = file.name;
     const data = new FormData();
     data.append('upload', file, file.name);
     const request = new XMLHttpRequest();
@@ -330,5 +365,6 @@
   });
 
   initTooltips(document);
+  setText(document.getElementById('undo-text'), document.getElementById('undo-text').textContent);
   updateBackupButton();
 })();
