@@ -274,7 +274,11 @@ describe('history, upload, download, delete', () => {
       const session = await signIn(small.app, 'tester');
       const response = await session.agent.post(`/admin/index.php?route=tool/backup.upload&user_token=${session.token}`).attach('upload', Buffer.alloc(5000, 0x41), 'big.sql');
       expect(response.body.error).toMatch(/larger than the limit of 1,000 B/);
+      const oneOver = await session.agent.post(`/admin/index.php?route=tool/backup.upload&user_token=${session.token}`).attach('upload', Buffer.alloc(1001, 0x41), 'over.sql');
+      expect(oneOver.body.error).toMatch(/larger than the limit/);
       expect(readdirSync(small.backupDir)).toEqual([]);
+      const exact = await session.agent.post(`/admin/index.php?route=tool/backup.upload&user_token=${session.token}`).attach('upload', Buffer.alloc(1000, 0x41), 'exact.sql');
+      expect(exact.body.success).toMatch(/exact\.sql/);
     } finally {
       await small.close();
     }

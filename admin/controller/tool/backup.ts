@@ -358,7 +358,7 @@ export class BackupController {
       tables: tables.map((table) => ({
         name: table.name,
         rows: table.rows,
-        text: table.rows === null ? '' : ctx.t('text_rows_estimate', formatNumber(table.rows, locale)),
+        text: table.rows === null ? '' : ctx.t(table.exact ? 'text_rows' : 'text_rows_estimate', formatNumber(table.rows, locale)),
       })),
     });
   }
@@ -397,7 +397,7 @@ export class BackupController {
     let files = 0;
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: ctx.request.headers, limits: { files: 1, fileSize: limit, fields: 10, parts: 20 } });
+      parser = busboy({ headers: ctx.request.headers, limits: { files: 1, fileSize: limit + 1, fields: 10, parts: 20 } });
     } catch {
       throw new UserError('error_upload');
     }
@@ -412,6 +412,7 @@ export class BackupController {
           }
           const entry = { filename: info.filename ?? '', truncated: false };
           received = entry;
+          // busboy reports the limit when a file reaches fileSize: one byte over the limit is the first refused byte.
           stream.on('limit', () => (entry.truncated = true));
           writes.push(pipeline(stream, createWriteStream(temporary, { mode: 0o600, flags: 'wx' })));
         });

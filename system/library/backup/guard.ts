@@ -93,6 +93,15 @@ class Forbidden {
 
 /** Thrown to stop parsing once the written tables are known (renaming does not need the rest). */
 const NAMES_DONE = { done: true };
+const KIND_BY_FIRST_WORD: Record<string, StatementKind> = {
+  CREATE: 'create_table',
+  DROP: 'drop_table',
+  TRUNCATE: 'truncate',
+  INSERT: 'insert',
+  REPLACE: 'replace',
+  ALTER: 'alter_table',
+  LOCK: 'lock_tables',
+};
 
 function forbid(reason: string): never {
   throw new Forbidden(reason);
@@ -376,6 +385,8 @@ class Parser {
     this.L = new Lexer(b, mask);
   }
 
+  private firstWord = '';
+
   parse(): Parsed {
     const L = this.L;
     let kind: StatementKind;
@@ -384,7 +395,8 @@ class Parser {
       kind = this.statement();
     } catch (e) {
       if (e !== NAMES_DONE) throw e;
-      kind = 'empty';
+      // Names-only parsing stops after the table names; the statement's first word still tells its kind.
+      kind = KIND_BY_FIRST_WORD[this.firstWord] ?? 'empty';
     }
     return { kind, writes: this.writes, reads: this.reads, useDb: this.useDb, execCount: L.execCount };
   }
@@ -392,6 +404,7 @@ class Parser {
   private statement(): StatementKind {
     const L = this.L;
     if (L.type === T_EOF) return 'empty';
+    if (L.type === T_WORD) this.firstWord = L.upper();
     if (L.isPunct(0x3b)) {
       this.end();
       return 'empty';
@@ -1075,6 +1088,27 @@ export function checkStatement(sql: Buffer | string, options: GuardOptions): Gua
     if (e instanceof Forbidden) return { verdict: 'forbid', reason: e.reason, head: headOf(b) };
     throw e;
   }
+}
+
+/**
+ * The kind and tables of a statement that {@link checkStatement} has already allowed or skipped (the restore's second
+ * pass over an unchanged file): only the statement's head is parsed, not its values, so it costs a fraction of a
+ * full check. Never use it on a statement that was not checked: it does not look for anything forbidden.
+ */
+export function classifyCheckedStatement(sql: Buffer, options: GuardOptions): GuardVerdict {
+  let first: Parsed;
+  try {
+    first = parseAll(sql, false)[0];
+  } catch (e) {
+    if (e instanceof Forbidden) return checkStatement(sql, options);
+    throw e;
+  }
+  const tables = [...new Set(first.writes.map((r) => r.table))];
+  const protectedSet = new Set(options.protectedTables.map((t) => t.toLowerCase()));
+  if (first.kind !== 'lock_tables' && tables.some((table) => protectedSet.has(table.toLowerCase()))) {
+    return { verdict: 'skip', kind: first.kind, tables, reason: 'protected_table' };
+  }
+  return { verdict: 'allow', kind: first.kind, tables };
 }
 
 /**

@@ -8,6 +8,8 @@ export interface TableContents {
   name: string;
   /** Exact for this tool's backups (from the footer), counted row tuples for other dumps. */
   rows: number | null;
+  /** True when `rows` is exact. */
+  exact: boolean;
 }
 
 /** Our own backups list their row counts in the footer; other dumps are read once, counting the row tuples of each INSERT. */
@@ -19,7 +21,7 @@ export async function tablesInFile(path: string, guard: GuardOptions): Promise<T
     if (verdict.verdict !== 'allow') continue;
     if (!['create_table', 'truncate', 'insert', 'replace', 'drop_table'].includes(verdict.kind)) continue;
     for (const name of verdict.tables) {
-      const entry = tables.get(name) ?? { name, rows: 0 };
+      const entry = tables.get(name) ?? { name, rows: 0, exact: false };
       if (verdict.kind === 'insert' || verdict.kind === 'replace') entry.rows = (entry.rows ?? 0) + countRowTuples(statement.sql);
       tables.set(name, entry);
     }
@@ -38,7 +40,7 @@ function tablesFromFooter(path: string): TableContents[] {
     const footer = text.slice(text.lastIndexOf('\n-- Backup completed'));
     const tables: TableContents[] = [];
     for (const match of footer.matchAll(/^-- Rows `((?:[^`]|``)+)`: (\d+)$/gm)) {
-      tables.push({ name: match[1].replace(/``/g, '`'), rows: Number(match[2]) });
+      tables.push({ name: match[1].replace(/``/g, '`'), rows: Number(match[2]), exact: true });
     }
     return tables;
   } finally {
