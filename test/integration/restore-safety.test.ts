@@ -86,6 +86,14 @@ describe('restore', () => {
     expect(await checksums(database.name, TABLES)).toEqual(original);
   });
 
+  it('keeps only the last restore\'s replaced tables: the ones before are dropped in the background', async () => {
+    for (let i = 0; i < 2; i++) {
+      const reply = await runJob(admin.agent, `/admin/index.php?route=tool/backup.restore&user_token=${admin.token}&filename=${encodeURIComponent(backupName)}`, {});
+      expect(reply.success).toBeTruthy();
+    }
+    await expect.poll(async () => (await tableNames()).filter((name) => /^_bkr_[op]_/.test(name)).length, { timeout: 10_000 }).toBe(TABLES.length);
+  });
+
   it('a statement the database rejects stops the restore with its line and message; nothing changes', async () => {
     await damage();
     const damaged = await checksums(database.name, TABLES);

@@ -322,6 +322,8 @@ export class BackupController {
       this.deps.jobs.forget(entry);
       await entry.restore.close();
       await fs.rm(path.join(this.backupDir, RESTORE_STATE_FILE), { force: true });
+      // The previous restore's kept tables go now, in the background.
+      void this.deps.jobs.sweep();
       await this.clearCache();
       const messages = [ctx.t('text_success')];
       if (progress.skippedProtected) messages.push(ctx.t('text_skipped_protected', progress.skippedProtected));

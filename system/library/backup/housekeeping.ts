@@ -7,11 +7,13 @@ import { quoteIdentifier } from '../db.ts';
 import type { JobRegistry } from './jobs.ts';
 import { PART_SUFFIX } from './filename.ts';
 import { RESERVED_TABLE_PREFIX } from '../../../admin/model/tool/backup.ts';
-import { dropKeptTables, readJsonFile, STATE_TABLE, type UndoRecord } from './restore-job.ts';
+import { readJsonFile, STATE_TABLE, type UndoRecord } from './restore-job.ts';
 
 export const UNDO_FILE = '.restore-undo.json';
 /** The running restore's RestoreJobState, so a restarted process can continue it. */
 export const RESTORE_STATE_FILE = '.restore-job.json';
+
+const escapedPrefix = RESERVED_TABLE_PREFIX.replace(/_/g, '\\_');
 
 export async function cleanStaleFiles(config: HostConfig, pool: Pool, jobs: JobRegistry): Promise<void> {
   const backupDir = path.join(config.dirStorage, 'backup');
@@ -34,16 +36,25 @@ export async function cleanStaleFiles(config: HostConfig, pool: Pool, jobs: JobR
     await pool.query(`DROP TABLE IF EXISTS ${quoteIdentifier(STATE_TABLE)}`);
     const [rows] = await pool.query(
       'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE ?',
-      [`${RESERVED_TABLE_PREFIX.replace(/_/g, '\\_')}n\\_%`],
+      [`${escapedPrefix}n\\_%`],
     );
     const shadows = (rows as Array<{ name: string }>).map((row) => quoteIdentifier(row.name));
     if (shadows.length) await pool.query(`DROP TABLE IF EXISTS ${shadows.join(', ')}`);
   }
 
+  // Kept tables: only those of the current undo record, and only until its deadline.
   const undoFile = path.join(backupDir, UNDO_FILE);
-  const record = await readJsonFile<UndoRecord>(undoFile);
+  let record = await readJsonFile<UndoRecord>(undoFile);
   if (record && Date.parse(record.until) < now) {
-    await dropKeptTables(pool, record);
     await fs.rm(undoFile, { force: true });
+    record = null;
   }
+  if (jobs.running('restore')) return;
+  const keep = new Set((record?.tables ?? []).map((t) => t.kept).filter((name): name is string => name !== null));
+  const [keptRows] = await pool.query(
+    'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND (TABLE_NAME LIKE ? OR TABLE_NAME LIKE ?)',
+    [`${escapedPrefix}o\\_%`, `${escapedPrefix}p\\_%`],
+  );
+  const stale = (keptRows as Array<{ name: string }>).map((row) => row.name).filter((name) => !keep.has(name));
+  if (stale.length) await pool.query(`DROP TABLE IF EXISTS ${stale.map(quoteIdentifier).join(', ')}`);
 }

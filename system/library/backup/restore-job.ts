@@ -44,8 +44,12 @@ export interface RestoreSettings {
   undoFile: string;
 }
 
-/** Shadow (n) and kept (o) tables get reserved names; a long name is shortened with a hash, since MariaDB names stop at 64 characters. */
-export function reservedName(kind: 'n' | 'o', live: string): string {
+/**
+ * Shadow tables (n) and tables kept for undo get reserved names; kept tables alternate between two generations (o, p) so
+ * a restore never waits for the previous one's kept tables to be dropped. A long name is shortened with a hash, since
+ * MariaDB names stop at 64 characters.
+ */
+export function reservedName(kind: 'n' | 'o' | 'p', live: string): string {
   const name = `${RESERVED_TABLE_PREFIX}${kind}_${live}`;
   if (name.length <= 64) return name;
   return `${RESERVED_TABLE_PREFIX}${kind}_${createHash('sha1').update(live).digest('hex').slice(0, 24)}`;
@@ -454,13 +458,14 @@ export class RestoreJob {
   private async swap(): Promise<void> {
     const connection = this.connection as Connection;
     if (this.shadows.size === 0) throw new UserError('error_empty');
-    // Undo keeps one generation: the tables kept by the previous restore go now.
+    // Undo keeps one generation: this restore keeps under the other generation's names, and the previous restore's kept
+    // tables are dropped in the background afterwards (housekeeping), not while the shop owner waits.
     const previous = await readJsonFile<UndoRecord>(this.settings.undoFile);
-    if (previous) await dropKeptTables(connection, previous);
+    const generation = previous?.tables.some((t) => t.kept?.startsWith(`${RESERVED_TABLE_PREFIX}o_`)) ? 'p' : 'o';
     const renames: string[] = [];
     const undo: UndoRecord['tables'] = [];
     for (const [live, shadow] of this.shadows) {
-      const kept = reservedName('o', live);
+      const kept = reservedName(generation, live);
       if (this.liveTables.has(live)) {
         await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(kept)}`);
         renames.push(`${quoteIdentifier(live)} TO ${quoteIdentifier(kept)}`);
@@ -539,12 +544,6 @@ export async function undoRestore(connection: Connection, record: UndoRecord): P
   }
   await connection.query(`RENAME TABLE ${renames.join(', ')}`);
   await connection.query(`DROP TABLE IF EXISTS ${drops.join(', ')}`);
-}
-
-/** Drops the tables kept for undo. */
-export async function dropKeptTables(connection: Connection | Pool, record: UndoRecord): Promise<void> {
-  const kept = record.tables.filter((t) => t.kept).map((t) => quoteIdentifier(t.kept as string));
-  if (kept.length) await connection.query(`DROP TABLE IF EXISTS ${kept.join(', ')}`);
 }
 
 export async function readJsonFile<T>(file: string): Promise<T | null> {
