@@ -6,8 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import express, { type Request, type Response, type Router } from 'express';
 import type { HostConfig, HostConfigInput } from '../system/library/config.ts';
 import { loadConfig } from '../system/library/config.ts';
-import { createPool, type Pool } from '../system/library/db.ts';
-import { Languages, MissingTranslationError } from '../system/library/language.ts';
+import { createPool, quoteIdentifier, type Pool } from '../system/library/db.ts';
+import { Languages, MissingTranslationError, FALLBACK_LANGUAGE } from '../system/library/language.ts';
 import { TemplateRenderer } from '../system/library/template.ts';
 import { FileSessionStore, DbSessionStore, SESSION_COOKIE, isValidSessionId, createSessionId, type SessionStore } from '../system/library/session.ts';
 import type { AdminContext, SessionHandle, QueryValue } from '../system/engine/context.ts';
@@ -60,6 +60,7 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Adm
     login: new LoginController(users, layout),
   };
   await cleanStaleFiles(config, pool, jobs).catch((error) => log('Cleaning stale backup files failed', { error: String(error) }));
+  const defaultLanguage = await chooseDefaultLanguage(config, pool, languages);
 
   const router = express.Router();
   // Only the module's own assets; storage/ is never served.
@@ -182,8 +183,8 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Adm
       }
       return requested;
     }
-    const chosen = typeof session.data.language === 'string' ? session.data.language : config.language;
-    return languages.has(chosen) ? chosen : 'en-gb';
+    const chosen = typeof session.data.language === 'string' ? session.data.language : defaultLanguage;
+    return languages.has(chosen) ? chosen : defaultLanguage;
   }
 
   async function saveSession(res: Response, session: SessionHandle, secure: boolean): Promise<void> {
@@ -211,6 +212,21 @@ function buildQuery(params: Record<string, string>): string {
   return Object.entries(params)
     .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value).replace(/%2F/g, '/')}`)
     .join('&');
+}
+
+/** ADMIN_LANGUAGE when the host sets it; else the shop's own admin language (OpenCart's `config_language_admin`); else en-gb. */
+async function chooseDefaultLanguage(config: HostConfig, pool: Pool, languages: Languages): Promise<string> {
+  if (config.language) return languages.has(config.language) ? config.language : FALLBACK_LANGUAGE;
+  try {
+    const [rows] = await pool.query(
+      `SELECT value FROM ${quoteIdentifier(config.db.prefix + 'setting')} WHERE store_id = 0 AND \`key\` = 'config_language_admin'`,
+    );
+    const code = (rows as Array<{ value: string }>)[0]?.value;
+    return code && languages.has(code) ? code : FALLBACK_LANGUAGE;
+  } catch {
+    // A database without OpenCart's setting table: the default language.
+    return FALLBACK_LANGUAGE;
+  }
 }
 
 function readCookie(header: string | undefined, name: string): string | undefined {

@@ -17,7 +17,7 @@ export interface HostConfig {
   /** Admin base URL ending in a slash, e.g. `https://shop.example/admin/`; empty: derived from each request. */
   readonly httpServer: string;
   readonly port: number;
-  /** Admin language code (`en-gb`, `de-de`, ...). */
+  /** Admin language code (`en-gb`, `de-de`, ...); empty: the shop's own `config_language_admin` setting, else en-gb. */
   readonly language: string;
   /** OpenCart's session engines: `file` (DIR_STORAGE/session/sess_<id>) or `db` (`<prefix>session`). */
   readonly sessionEngine: 'file' | 'db';
@@ -49,7 +49,7 @@ const DEFAULTS: HostConfig = {
   dirStorage: path.resolve('storage') + '/',
   httpServer: '',
   port: 8080,
-  language: 'en-gb',
+  language: '',
   sessionEngine: 'file',
   sessionExpire: 86400,
   backup: {
@@ -138,7 +138,7 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 function normalise(config: HostConfig): HostConfig {
   const dirStorage = path.resolve(config.dirStorage) + '/';
   const httpServer = config.httpServer && !config.httpServer.endsWith('/') ? config.httpServer + '/' : config.httpServer;
-  if (!/^[a-z]{2}(-[a-z]{2})?$/.test(config.language)) throw new Error(`ADMIN_LANGUAGE must look like "en-gb", got "${config.language}"`);
+  if (config.language !== '' && !/^[a-z]{2}(-[a-z]{2})?$/.test(config.language)) throw new Error(`ADMIN_LANGUAGE must look like "en-gb", got "${config.language}"`);
   if (config.sessionEngine !== 'file' && config.sessionEngine !== 'db') throw new Error(`SESSION_ENGINE must be "file" or "db", got "${config.sessionEngine}"`);
   if (!/^[A-Za-z0-9_]*$/.test(config.db.prefix)) throw new Error(`DB_PREFIX may hold only letters, digits and "_", got "${config.db.prefix}"`);
   return Object.freeze({ ...config, dirStorage, httpServer, db: Object.freeze({ ...config.db }), backup: Object.freeze({ ...config.backup }) });
