@@ -376,6 +376,7 @@ export class BackupController {
       await holdDatabaseLock(connection, this.config.db.database);
       await undoRestore(connection, record);
     } finally {
+      await connection?.query('DO RELEASE_ALL_LOCKS()').catch(() => undefined);
       connection?.destroy();
       claim.release();
     }

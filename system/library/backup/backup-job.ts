@@ -214,7 +214,7 @@ export class BackupJob {
       if (Date.now() >= deadline) break;
     }
     const done = this.tableIndex >= this.tables.length;
-    if (done) this.finish();
+    if (done) await this.finish();
     const current = this.tables[Math.min(this.tableIndex, this.tables.length - 1)];
     return {
       done,
@@ -299,7 +299,7 @@ export class BackupJob {
     return streamRawRows(coreConnection(this.connection), sql, columnCount, onRow);
   }
 
-  private finish(): void {
+  private async finish(): Promise<void> {
     this.out.utf8(`${FOOTER_MARK}: ${formatUtc(new Date())} UTC\n`);
     for (const table of this.tables) this.out.utf8(`-- Rows ${quoteIdentifier(table.plan.name)}: ${table.rows}\n`);
     this.out.utf8('-- End of backup\n');
@@ -308,7 +308,7 @@ export class BackupJob {
     closeSync(this.fd as number);
     this.fd = null;
     renameSync(this.partPath, this.finalPath);
-    void this.release();
+    await this.release();
   }
 
   /** Stops the job: releases the snapshot, and removes the unfinished file. */
@@ -325,7 +325,9 @@ export class BackupJob {
     if (this.closed) return;
     this.closed = true;
     try {
+      // Released before the reply goes out, so the next job (a restore right after) finds the database free.
       await this.connection.query('ROLLBACK');
+      await this.connection.query('DO RELEASE_ALL_LOCKS()');
     } catch {
       // The connection may already be gone; ending it below is all that is left to do.
     }

@@ -499,6 +499,7 @@ export class RestoreJob {
         await this.connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(shadow)}`).catch(() => undefined);
       }
       await this.connection.query(`DELETE FROM ${quoteIdentifier(STATE_TABLE)} WHERE job_id = ?`, [this.id]).catch(() => undefined);
+      await this.connection.query('DO RELEASE_ALL_LOCKS()').catch(() => undefined);
       this.connection.destroy();
       this.connection = null;
     }
@@ -510,6 +511,7 @@ export class RestoreJob {
     await this.settle().catch(() => undefined);
     await this.statements?.return(undefined as unknown as ReaderState).catch(() => undefined);
     this.statements = null;
+    await this.connection?.query('DO RELEASE_ALL_LOCKS()').catch(() => undefined);
     this.connection?.destroy();
     this.connection = null;
   }
