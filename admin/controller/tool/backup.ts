@@ -124,6 +124,8 @@ export class BackupController {
     const jobId = single(ctx.query.job);
     if (jobId === undefined) return this.startBackup(ctx);
     const entry = this.deps.jobs.get(jobId, ctx.session.id, 'backup') as BackupJobEntry | undefined;
+    const replay = entry ? undefined : this.deps.jobs.replay(jobId, ctx.session.id, single(ctx.query.step));
+    if (replay) return json(replay);
     if (!entry) {
       await this.removeOrphanPart(single(ctx.query.filename));
       throw new UserError('error_job_expired');
@@ -191,8 +193,9 @@ export class BackupController {
     });
     const locale = ctx.strings('default').code;
     if (progress.done) {
-      this.deps.jobs.forget(entry);
-      return { success: ctx.t('text_backup_success', entry.filename, formatNumber(progress.rowsDone, locale)), progress: 100 };
+      const reply = { success: ctx.t('text_backup_success', entry.filename, formatNumber(progress.rowsDone, locale)), progress: 100 };
+      this.deps.jobs.complete(entry, reply);
+      return reply;
     }
     return {
       text: ctx.t('text_backup', progress.table, formatNumber(progress.tableRowsDone, locale), formatNumber(progress.tableRowsEstimate, locale)),
@@ -239,14 +242,19 @@ export class BackupController {
     }
   }
 
+  /** Backups hold the shop's data: the folder is 0700 (also when it came with the checkout or an install as 0755). */
   private async ensureBackupDir(): Promise<void> {
     await fs.mkdir(this.backupDir, { recursive: true, mode: 0o700 });
+    const stat = await fs.stat(this.backupDir);
+    if ((stat.mode & 0o077) !== 0 && stat.uid === process.getuid?.()) await fs.chmod(this.backupDir, 0o700);
   }
 
   /** One page of a restore: check the whole file, load it into shadow tables, then swap them in. */
   async restore(ctx: AdminContext): Promise<Reply> {
     const jobId = single(ctx.query.job);
     if (jobId === undefined) return this.startRestore(ctx);
+    const replay = this.deps.jobs.replay(jobId, ctx.session.id, single(ctx.query.step));
+    if (replay) return json(replay);
     const entry = (this.deps.jobs.get(jobId, ctx.session.id, 'restore') as RestoreJobEntry | undefined) ?? (await this.resumeRestore(jobId, ctx.session.id));
     if (!entry) throw new UserError('error_job_expired');
     return this.runStep(ctx, entry, () => this.advanceRestore(ctx, entry));
@@ -319,7 +327,6 @@ export class BackupController {
   private async advanceRestore(ctx: AdminContext, entry: RestoreJobEntry): Promise<Record<string, unknown>> {
     const progress = await entry.restore.advance(Date.now() + this.config.backup.requestBudgetMs);
     if (progress.phase === 'done') {
-      this.deps.jobs.forget(entry);
       await entry.restore.close();
       await fs.rm(path.join(this.backupDir, RESTORE_STATE_FILE), { force: true });
       // The previous restore's kept tables go now, in the background.
@@ -328,7 +335,9 @@ export class BackupController {
       const messages = [ctx.t('text_success')];
       if (progress.skippedProtected) messages.push(ctx.t('text_skipped_protected', progress.skippedProtected));
       if (progress.undo) messages.push(ctx.t('text_undo_until', progress.undo.tables.length, this.date(ctx, new Date(progress.undo.until))));
-      return { success: messages.join(' '), progress: 100, undo: progress.undo ? { until: progress.undo.until, tables: progress.undo.tables.map((t) => t.live) } : undefined };
+      const reply = { success: messages.join(' '), progress: 100, undo: progress.undo ? { until: progress.undo.until, tables: progress.undo.tables.map((t) => t.live) } : undefined };
+      this.deps.jobs.complete(entry, reply);
+      return reply;
     }
     const done = this.size(ctx, progress.bytesDone);
     const total = this.size(ctx, progress.bytesTotal);

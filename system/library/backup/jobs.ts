@@ -38,6 +38,7 @@ export function createJobId(): string {
 
 export class JobRegistry {
   private readonly jobs = new Map<string, Job>();
+  private readonly completed = new Map<string, { owner: string; step: number; reply: Record<string, unknown>; at: number }>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -92,11 +93,21 @@ export class JobRegistry {
     await job.abort();
   }
 
-  forget(job: Job): void {
+  /** A finished job leaves the registry; its last reply stays a while, for a replayed last request. */
+  complete(job: Job, reply: Record<string, unknown>): void {
     this.jobs.delete(job.id);
+    this.completed.set(job.id, { owner: job.owner, step: job.step, reply, at: Date.now() });
+  }
+
+  /** The last reply of a finished job when `step` asks for its last step again (the reply was lost on the way). */
+  replay(id: unknown, owner: string, step: unknown): Record<string, unknown> | undefined {
+    const done = typeof id === 'string' ? this.completed.get(id) : undefined;
+    if (!done || done.owner !== owner || Number(step) !== done.step) return undefined;
+    return done.reply;
   }
 
   async sweep(): Promise<void> {
+    for (const [id, done] of this.completed) if (Date.now() - done.at > this.idleTimeoutMs) this.completed.delete(id);
     for (const job of [...this.jobs.values()]) {
       if (Date.now() - job.touchedAt > this.idleTimeoutMs) await this.remove(job).catch(() => undefined);
     }
