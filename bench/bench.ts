@@ -1,11 +1,13 @@
 // `npm run bench [-- --scale N] [-- --quick]`: our backup and restore through the page's HTTP protocol against mariadb-dump and the mariadb client, in one run.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, createReadStream, mkdtempSync, readdirSync, statSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, createReadStream, mkdtempSync, readdirSync, statSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
+import { createHash } from 'node:crypto';
 import { createDemoShop } from '../system/demo/generator.ts';
+import { AdminClient } from '../test/helpers/http-client.ts';
 
 const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -80,45 +82,6 @@ async function withPeakRss<T>(pid: number, work: () => Promise<T>): Promise<{ pe
   }
 }
 
-class Client {
-  private cookie = '';
-  token = '';
-  constructor(private readonly base: string) {}
-
-  async request(url: string, init: RequestInit = {}): Promise<Response> {
-    const response = await fetch(url.startsWith('http') ? url : this.base + url, { ...init, redirect: 'manual', headers: { ...(init.headers ?? {}), cookie: this.cookie } });
-    const set = response.headers.get('set-cookie');
-    if (set) this.cookie = set.split(';')[0];
-    return response;
-  }
-
-  async login(): Promise<void> {
-    const page = await (await this.request('index.php?route=common/login')).text();
-    const action = (/action="([^"]+)"/.exec(page) as RegExpExecArray)[1].replace(/&amp;/g, '&');
-    const reply = await (await this.request(action, { method: 'POST', body: new URLSearchParams({ username: 'admin', password: 'admin' }) })).json();
-    this.token = new URL(reply.redirect).searchParams.get('user_token') as string;
-  }
-
-  async tables(): Promise<string[]> {
-    const page = await (await this.request(`index.php?route=tool/backup&user_token=${this.token}`)).text();
-    return [...page.matchAll(/name="backup\[\]" value="([^"]+)"/g)].map((m) => m[1]);
-  }
-
-  /** Chains `next` exactly as the page's script does, re-posting the same form each time. */
-  async job(first: string, form: URLSearchParams): Promise<{ requests: number; reply: Record<string, unknown> }> {
-    let url: string | undefined = first;
-    let requests = 0;
-    while (url) {
-      requests++;
-      const reply: Record<string, unknown> = await (await this.request(url, { method: 'POST', body: form })).json();
-      if (reply.error) throw new Error(String(reply.error));
-      if (reply.success) return { requests, reply };
-      url = reply.next as string;
-    }
-    throw new Error('job ended without success');
-  }
-}
-
 async function startServer(storage: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_DIR, 'system/server.ts')], {
     env: { ...process.env, DB_DATABASE: database, DIR_STORAGE: storage, PORT: String(port) },
@@ -132,6 +95,68 @@ async function startServer(storage: string): Promise<ChildProcess> {
   return child;
 }
 
+async function pageTables(client: AdminClient): Promise<string[]> {
+  const page = await (await client.request(`index.php?route=tool/backup&user_token=${client.token}`)).text();
+  return [...page.matchAll(/name="backup\[\]" value="([^"]+)"/g)].map((m) => m[1]);
+}
+
+/** The rows of a backup file without its header and footer (which hold times): equal bodies mean equal data. */
+function bodyDigest(file: string): string {
+  const text = readFileSync(file);
+  const start = text.indexOf('\n-- Table ');
+  const end = text.lastIndexOf('\n-- Backup completed');
+  return createHash('sha256').update(text.subarray(start, end)).digest('hex');
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+/**
+ * Issue 6's load: a backup runs while 20 clients make 200 requests (history, page, download) in all. Every answer must be
+ * right, none may wait long, the backup must come out the same, and the server's memory must stay flat.
+ */
+async function loadPhase(client: AdminClient, form: URLSearchParams, server: ChildProcess, storage: string, reference: string): Promise<void> {
+  const sample = path.join(storage, 'backup', 'load-sample.sql');
+  writeFileSync(sample, readFileSync(reference).subarray(0, 5 * 1024 * 1024));
+  const sampleBytes = statSync(sample).size;
+  const before = new Set(readdirSync(path.join(storage, 'backup')));
+  const latencies: number[] = [];
+  let wrong = 0;
+  const kinds = [
+    async (c: AdminClient) => (await c.request(`index.php?route=tool/backup.history&user_token=${c.token}`)).text().then((t) => t.includes('load-sample.sql')),
+    async (c: AdminClient) => (await c.request(`index.php?route=tool/backup&user_token=${c.token}`)).text().then((t) => t.includes('id="button-backup"')),
+    async (c: AdminClient) => (await c.request(`index.php?route=tool/backup.download&user_token=${c.token}&filename=load-sample.sql`)).arrayBuffer().then((b) => b.byteLength === sampleBytes),
+  ];
+  const clients = await Promise.all(Array.from({ length: 20 }, async () => {
+    const c = new AdminClient(client.base);
+    await c.login('admin', 'admin');
+    return c;
+  }));
+  const load = withPeakRss(server.pid!, async () => {
+    const backup = timed(() => client.job(`index.php?route=tool/backup.backup&user_token=${client.token}`, form));
+    await Promise.all(clients.map(async (c, index) => {
+      for (let i = 0; i < 10; i++) {
+        const started = Date.now();
+        const ok = await kinds[(index + i) % kinds.length](c).catch(() => false);
+        latencies.push(Date.now() - started);
+        if (!ok) wrong++;
+      }
+    }));
+    return backup;
+  });
+  const { peakMb, result: backupPromise } = await load;
+  const backup = await backupPromise;
+  const made = readdirSync(path.join(storage, 'backup')).find((name) => !before.has(name) && name.endsWith('.sql')) as string;
+  const same = bodyDigest(path.join(storage, 'backup', made)) === bodyDigest(reference);
+  console.log('LOAD: backup while 20 clients make 200 requests (history, page, 5 MB download)');
+  console.log(`requests ${latencies.length}, wrong answers ${wrong}, latency p50 ${percentile(latencies, 50)} ms, p95 ${percentile(latencies, 95)} ms, max ${Math.max(...latencies)} ms`);
+  console.log(`backup under load ${fmt(backup.seconds)} s in ${backup.result.requests} requests, ${backup.result.reply.success ? 'succeeded' : 'FAILED: ' + String(backup.result.reply.error)}; same rows as without load: ${same ? 'yes' : 'NO'}; peak RSS ${fmt(peakMb, 0)} MB\n`);
+  rmSync(path.join(storage, 'backup', made));
+  rmSync(sample);
+}
+
 function fmt(value: number, digits = 2): string {
   return value.toFixed(digits);
 }
@@ -140,10 +165,10 @@ async function main(): Promise<void> {
   await ensureBenchDatabase();
   const storage = mkdtempSync(path.join(os.tmpdir(), 'bench-storage-'));
   const server = await startServer(storage);
-  const client = new Client(`http://${host}:${port}/admin/`);
+  const client = new AdminClient(`http://${host}:${port}/admin/`);
   try {
-    await client.login();
-    const tables = await client.tables();
+    await client.login('admin', 'admin');
+    const tables = await pageTables(client);
     const c = await connect(database);
     const [countRows] = await c.query(tables.map((t) => `SELECT COUNT(*) AS n FROM \`${t}\``).join(' UNION ALL '));
     const rows = (countRows as Array<{ n: number }>).reduce((sum, row) => sum + Number(row.n), 0);
@@ -154,6 +179,7 @@ async function main(): Promise<void> {
     const form = new URLSearchParams();
     for (const table of tables) form.append('backup[]', table);
     const ours = await withPeakRss(server.pid!, () => timed(() => client.job(`index.php?route=tool/backup.backup&user_token=${client.token}`, form)));
+    if (!ours.result.result.reply.success) throw new Error(`our backup failed: ${String(ours.result.result.reply.error)}`);
     const backupName = readdirSync(path.join(storage, 'backup')).find((name) => name.endsWith('.sql')) as string;
     const ourFile = path.join(storage, 'backup', backupName);
     const ourBytes = statSync(ourFile).size;
@@ -166,6 +192,8 @@ async function main(): Promise<void> {
     console.log(`ours (HTTP, as the page)  ${fmt(ours.result.seconds).padStart(8)} ${fmt(rows / ours.result.seconds, 0).padStart(8)} ${fmt(mb(ourBytes) / ours.result.seconds).padStart(9)} ${fmt(mb(ourBytes), 1).padStart(9)} ${String(ours.result.result.requests).padStart(9)} ${fmt(ours.peakMb, 0).padStart(12)}`);
     console.log(`mariadb-dump              ${fmt(dump.seconds).padStart(8)} ${fmt(rows / dump.seconds, 0).padStart(8)} ${fmt(mb(dumpBytes) / dump.seconds).padStart(9)} ${fmt(mb(dumpBytes), 1).padStart(9)}`);
     console.log(`ratio ours / mariadb-dump: ${fmt(ours.result.seconds / dump.seconds)}\n`);
+
+    await loadPhase(client, form, server, storage, ourFile);
 
     if (flag('--backup-only')) return;
 
@@ -181,6 +209,7 @@ async function main(): Promise<void> {
       const restore = await withPeakRss(server.pid!, () =>
         timed(() => client.job(`index.php?route=tool/backup.restore&user_token=${client.token}&filename=${encodeURIComponent(path.basename(file))}`, new URLSearchParams())),
       );
+      if (!restore.result.result.reply.success) throw new Error(`our restore of the ${label} failed: ${String(restore.result.result.reply.error)}`);
       console.log(`${label.padEnd(18)} mariadb  ${fmt(client2.seconds).padStart(8)} ${fmt(rows / client2.seconds, 0).padStart(8)}`);
       console.log(`${label.padEnd(18)} ours     ${fmt(restore.result.seconds).padStart(8)} ${fmt(rows / restore.result.seconds, 0).padStart(8)} ${String(restore.result.result.requests).padStart(9)} ${fmt(restore.peakMb, 0).padStart(12)}`);
       console.log(`ratio ours / mariadb client: ${fmt(restore.result.seconds / client2.seconds)}\n`);

@@ -110,6 +110,7 @@ interface LoadState {
 /** One row per restore job, in the shop database, so a restart resumes exactly after the last committed batch. */
 export const STATE_TABLE = `${RESERVED_TABLE_PREFIX}state`;
 const START: ReaderState = { offset: 0, line: 1, delimiter: ';' };
+const CREATE_IF_NOT_EXISTS = /^(?:\/\*.*?\*\/\s*)*CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\b/is;
 
 interface QueuedStatement {
   sql: Buffer;
@@ -135,6 +136,8 @@ export class RestoreJob {
   /** The dump's session SETs met so far, replayed on a new connection after a restart. */
   private readonly sets: string[] = [];
   private liveTables = new Set<string>();
+  /** Tables whose shadow exists and holds no row yet. */
+  private readonly emptyShadows = new Set<string>();
   private batch: QueuedStatement[] = [];
   private inflight: Promise<unknown> | null = null;
   private batchBytes = 0;
@@ -307,6 +310,7 @@ export class RestoreJob {
     this.connection?.destroy();
     this.connection = null;
     this.shadows.clear();
+    this.emptyShadows.clear();
     this.sets.length = 0;
     this.position = { ...START };
   }
@@ -357,13 +361,20 @@ export class RestoreJob {
         const tables = verdict.tables.filter((table) => !this.chosen || this.chosen.has(table));
         if (tables.length === 0) return;
         if (tables.length !== verdict.tables.length) throw new UserError('error_mixed_tables', [statement.line]);
-        for (const table of tables) await this.ensureShadow(table, statement.line);
+        for (const table of tables) await this.ensureShadow(table, verdict.kind, statement);
         const renamed = { ...queued, sql: renameStatementTables(statement.sql, this.shadows) };
-        if (verdict.kind === 'insert' || verdict.kind === 'replace') return this.queue(renamed);
+        if (verdict.kind === 'insert' || verdict.kind === 'replace') {
+          for (const table of tables) this.emptyShadows.delete(table);
+          return this.queue(renamed);
+        }
+        // Emptying a shadow that holds nothing yet is a no-op; as DDL it would cost a commit per table.
+        if (verdict.kind === 'truncate' && tables.every((table) => this.emptyShadows.has(table))) return;
         // DDL commits implicitly; it runs on its own so a batch stays one transaction.
         await this.flush();
         await this.settle();
         await this.execute([renamed]);
+        if (verdict.kind === 'create_table') for (const table of tables) this.emptyShadows.add(table);
+        if (verdict.kind === 'drop_table') for (const table of tables) this.emptyShadows.delete(table);
       }
     }
   }
@@ -373,19 +384,24 @@ export class RestoreJob {
     this.batchBytes += statement.sql.length;
   }
 
-  // The shadow starts as an empty copy of the live table, so a file of only TRUNCATE + INSERT (OpenCart's format) restores;
-  // a file with DROP/CREATE rebuilds the shadow itself.
-  private async ensureShadow(table: string, line: number): Promise<void> {
+  // The shadow starts as an empty copy of the live table, so a file of only TRUNCATE + INSERT (OpenCart's format) restores,
+  // and `CREATE TABLE IF NOT EXISTS` (ours) keeps the live definition (MariaDB cannot print some of it, e.g. emoji ENUM
+  // members). A file that drops or plainly creates the table builds the shadow itself, so no copy is made first.
+  private async ensureShadow(table: string, kind: string, statement: SqlStatement): Promise<void> {
     if (this.shadows.has(table)) return;
     await this.flush();
     await this.settle();
     const shadow = reservedName('n', table);
     const connection = this.connection as Connection;
+    const buildsItself = kind === 'drop_table' || (kind === 'create_table' && !CREATE_IF_NOT_EXISTS.test(statement.sql.subarray(0, 200).toString('latin1')));
     try {
-      await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(shadow)}`);
-      if (this.liveTables.has(table)) await connection.query(`CREATE TABLE ${quoteIdentifier(shadow)} LIKE ${quoteIdentifier(table)}`);
+      if (this.liveTables.has(shadow)) await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(shadow)}`);
+      if (!buildsItself && this.liveTables.has(table)) {
+        await connection.query(`CREATE TABLE ${quoteIdentifier(shadow)} LIKE ${quoteIdentifier(table)}`);
+        this.emptyShadows.add(table);
+      }
     } catch (error) {
-      throw statementError(line, error);
+      throw statementError(statement.line, error);
     }
     this.shadows.set(table, shadow);
   }
