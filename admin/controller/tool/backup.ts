@@ -1,8 +1,6 @@
 // tool/backup: the Backup & Restore page, its history, and the paged backup, restore, upload, download, delete and undo actions.
-import { promises as fs, createReadStream, createWriteStream } from 'node:fs';
+import { promises as fs, createReadStream } from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import busboy from 'busboy';
 import type { AdminContext } from '../../../system/engine/context.ts';
 import { single, list } from '../../../system/engine/context.ts';
 import { UserError } from '../../../system/engine/errors.ts';
@@ -15,12 +13,11 @@ import { BackupJob, startSnapshot } from '../../../system/library/backup/backup-
 import { RestoreJob, isOwnBackup, hasCompletionFooter, undoRestore, readJsonFile, writeJsonFile, type UndoRecord, type RestoreJobState } from '../../../system/library/backup/restore-job.ts';
 import { JobRegistry, createJobId, type Job, type Claim } from '../../../system/library/backup/jobs.ts';
 import { formatSize, formatNumber, formatPhpDate, backupFileStem } from '../../../system/library/format.ts';
-import { createToken } from '../../../system/library/session.ts';
 import * as model from '../../model/tool/backup.ts';
 import { tablesInFile } from '../../../system/library/backup/inspect.ts';
-import type { Layout } from '../common/layout.ts';
-
+import { receiveUpload } from '../../../system/library/backup/upload.ts';
 import { UNDO_FILE, RESTORE_STATE_FILE } from '../../../system/library/backup/housekeeping.ts';
+import type { Layout } from '../common/layout.ts';
 
 interface BackupJobEntry extends Job {
   backup: BackupJob;
@@ -400,59 +397,19 @@ export class BackupController {
     return record;
   }
 
-  /** Streams the upload to a hidden temporary file; only a complete, valid file is moved into place, never over another. */
+  /** Stores an uploaded dump (never over an existing file); see system/library/backup/upload.ts. */
   async upload(ctx: AdminContext): Promise<Reply> {
     await this.ensureBackupDir();
-    const limit = this.config.backup.uploadMaxBytes;
-    const temporary = path.join(this.backupDir, `.upload-${createToken(16)}${PART_SUFFIX}`);
-    let received: { filename: string; truncated: boolean } | null = null;
-    let files = 0;
-    let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: ctx.request.headers, limits: { files: 1, fileSize: limit + 1, fields: 10, parts: 20 } });
-    } catch {
-      throw new UserError('error_upload');
-    }
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const writes: Promise<void>[] = [];
-        parser.on('file', (field, stream, info) => {
-          files++;
-          if (field !== 'upload' || files > 1) {
-            stream.resume();
-            return;
-          }
-          const entry = { filename: info.filename ?? '', truncated: false };
-          received = entry;
-          // busboy reports the limit when a file reaches fileSize: one byte over the limit is the first refused byte.
-          stream.on('limit', () => (entry.truncated = true));
-          writes.push(pipeline(stream, createWriteStream(temporary, { mode: 0o600, flags: 'wx' })));
-        });
-        parser.on('filesLimit', () => (files = 2));
-        parser.on('error', reject);
-        parser.on('close', () => Promise.all(writes).then(() => resolve(), reject));
-        ctx.request.on('aborted', () => reject(new UserError('error_upload')));
-        ctx.request.pipe(parser);
+      const filename = await receiveUpload(ctx.request, this.backupDir, {
+        field: 'upload',
+        maxBytes: this.config.backup.uploadMaxBytes,
+        maxBytesText: this.size(ctx, this.config.backup.uploadMaxBytes),
       });
-      const upload = received as { filename: string; truncated: boolean } | null;
-      if (files > 1) throw new UserError('error_upload_fields');
-      if (!upload) throw new UserError('error_upload');
-      if (upload.truncated) throw new UserError('error_upload_size', [this.size(ctx, limit)]);
-      const filename = backupName(upload.filename);
-      if (!(await looksLikeDump(temporary, filename))) throw new UserError('error_upload_type', [filename]);
-      try {
-        // link() fails if the name exists: an upload never replaces a backup, even one that appeared meanwhile.
-        await fs.link(temporary, path.join(this.backupDir, filename));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new UserError('error_exists', [filename]);
-        throw error;
-      }
       return json({ success: ctx.t('text_upload_success', filename) });
     } catch (error) {
-      if (error instanceof UserError) throw error;
-      throw new UserError('error_upload');
-    } finally {
-      await fs.rm(temporary, { force: true });
+      const known = storageError(error);
+      throw known instanceof UserError ? known : new UserError('error_upload');
     }
   }
 
@@ -499,20 +456,4 @@ function storageError(error: unknown): unknown {
     return new UserError('error_storage', [code]);
   }
   return error;
-}
-
-// A dump is text: gzip by its magic bytes, or SQL without NUL bytes (every dumper escapes NUL) in its first 64 KiB.
-async function looksLikeDump(file: string, filename: string): Promise<boolean> {
-  const handle = await fs.open(file, 'r');
-  try {
-    const head = Buffer.alloc(64 * 1024);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    const bytes = head.subarray(0, bytesRead);
-    if (bytesRead === 0) return false;
-    if (filename.endsWith('.gz')) return bytes[0] === 0x1f && bytes[1] === 0x8b;
-    if (bytes[0] === 0x1f && bytes[1] === 0x8b) return true;
-    return !bytes.includes(0);
-  } finally {
-    await handle.close();
-  }
 }
