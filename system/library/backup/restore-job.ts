@@ -55,6 +55,27 @@ export function reservedName(kind: 'n' | 'o' | 'p', live: string): string {
   return `${RESERVED_TABLE_PREFIX}${kind}_${createHash('sha1').update(live).digest('hex').slice(0, 24)}`;
 }
 
+/**
+ * Progress of a gzip file goes by the bytes it holds: gzip's trailer gives their number modulo 4 GiB (ISIZE, RFC 1952),
+ * taken as the smallest such number at least as large as the compressed file.
+ */
+export function uncompressedLength(path: string, size: number): number {
+  if (size < 18) return size;
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    readSync(fd, head, 0, 2, 0);
+    if (head[0] !== 0x1f || head[1] !== 0x8b) return size;
+    const tail = Buffer.alloc(4);
+    readSync(fd, tail, 0, 4, size - 4);
+    let length = tail.readUInt32LE(0);
+    while (length < size) length += 2 ** 32;
+    return length;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** True when the file starts with this tool's header, so its completion footer is required. */
 export function isOwnBackup(path: string): boolean {
   const fd = openSync(path, 'r');
@@ -147,13 +168,19 @@ export class RestoreJob {
   /** Set when the restore has swapped its tables in. */
   undo: UndoRecord | null = null;
 
+  /** Bytes the reader will go through: the file's size, or for gzip the size of what it holds. */
+  private readonly bytesTotal: number;
+
   constructor(
     readonly id: string,
     readonly path: string,
     readonly filename: string,
+    /** The file's size on disk (with its time, it tells a resumed job that the file is the one it checked). */
     readonly size: number,
     private readonly settings: RestoreSettings,
-  ) {}
+  ) {
+    this.bytesTotal = uncompressedLength(path, size);
+  }
 
   /** Tables the caller wants; null restores every table of the file. Checked against the file once validation has listed them. */
   choose(tables: string[] | null): void {
@@ -191,7 +218,7 @@ export class RestoreJob {
   async advance(deadline: number): Promise<RestoreProgress> {
     if (this.phase === 'validate') await this.validate(deadline);
     if (this.phase === 'load' && Date.now() < deadline) await this.load(deadline);
-    return { phase: this.phase, bytesDone: this.position.offset, bytesTotal: this.size, skippedProtected: this.skippedProtected, undo: this.undo ?? undefined };
+    return { phase: this.phase, bytesDone: this.position.offset, bytesTotal: this.bytesTotal, skippedProtected: this.skippedProtected, undo: this.undo ?? undefined };
   }
 
   private async nextStatement(): Promise<SqlStatement | null> {
