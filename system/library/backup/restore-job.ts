@@ -157,8 +157,11 @@ export class RestoreJob {
   /** The dump's session SETs met so far, replayed on a new connection after a restart. */
   private readonly sets: string[] = [];
   private liveTables = new Set<string>();
-  /** Tables whose shadow exists and holds no row yet. */
-  private readonly emptyShadows = new Set<string>();
+  /**
+   * What this job knows of each shadow: absent (not created yet, or dropped), empty (created, no row yet), or filled.
+   * Unknown (after a restart) means: execute everything as written.
+   */
+  private readonly shadowState = new Map<string, 'absent' | 'empty' | 'filled'>();
   private batch: QueuedStatement[] = [];
   private inflight: Promise<unknown> | null = null;
   private batchBytes = 0;
@@ -337,7 +340,7 @@ export class RestoreJob {
     this.connection?.destroy();
     this.connection = null;
     this.shadows.clear();
-    this.emptyShadows.clear();
+    this.shadowState.clear();
     this.sets.length = 0;
     this.position = { ...START };
   }
@@ -391,17 +394,20 @@ export class RestoreJob {
         for (const table of tables) await this.ensureShadow(table, verdict.kind, statement);
         const renamed = { ...queued, sql: renameStatementTables(statement.sql, this.shadows) };
         if (verdict.kind === 'insert' || verdict.kind === 'replace') {
-          for (const table of tables) this.emptyShadows.delete(table);
+          for (const table of tables) this.shadowState.set(table, 'filled');
           return this.queue(renamed);
         }
-        // Emptying a shadow that holds nothing yet is a no-op; as DDL it would cost a commit per table.
-        if (verdict.kind === 'truncate' && tables.every((table) => this.emptyShadows.has(table))) return;
+        // Emptying a shadow that holds nothing, or dropping one that does not exist, is a no-op that would still cost a commit.
+        if (verdict.kind === 'truncate' && tables.every((table) => this.shadowState.get(table) === 'empty')) return;
+        if (verdict.kind === 'drop_table' && tables.every((table) => this.shadowState.get(table) === 'absent')) return;
+        if (verdict.kind === 'create_table' && isCreateIfNotExists(statement.sql) && tables.every((table) => ['empty', 'filled'].includes(this.shadowState.get(table) ?? ''))) return;
         // DDL commits implicitly; it runs on its own so a batch stays one transaction.
         await this.flush();
         await this.settle();
         await this.execute([renamed]);
-        if (verdict.kind === 'create_table') for (const table of tables) this.emptyShadows.add(table);
-        if (verdict.kind === 'drop_table') for (const table of tables) this.emptyShadows.delete(table);
+        if ((verdict.kind === 'create_table' && !isCreateIfNotExists(statement.sql)) || verdict.kind === 'truncate') for (const table of tables) this.shadowState.set(table, 'empty');
+        if (verdict.kind === 'create_table' && isCreateIfNotExists(statement.sql)) for (const table of tables) if (this.shadowState.get(table) === 'absent') this.shadowState.set(table, 'empty');
+        if (verdict.kind === 'drop_table') for (const table of tables) this.shadowState.set(table, 'absent');
       }
     }
   }
@@ -420,12 +426,13 @@ export class RestoreJob {
     await this.settle();
     const shadow = reservedName('n', table);
     const connection = this.connection as Connection;
-    const buildsItself = kind === 'drop_table' || (kind === 'create_table' && !CREATE_IF_NOT_EXISTS.test(statement.sql.subarray(0, 200).toString('latin1')));
+    const buildsItself = kind === 'drop_table' || (kind === 'create_table' && !isCreateIfNotExists(statement.sql));
     try {
       if (this.liveTables.has(shadow)) await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(shadow)}`);
+      this.shadowState.set(table, 'absent');
       if (!buildsItself && this.liveTables.has(table)) {
         await connection.query(`CREATE TABLE ${quoteIdentifier(shadow)} LIKE ${quoteIdentifier(table)}`);
-        this.emptyShadows.add(table);
+        this.shadowState.set(table, 'empty');
       }
     } catch (error) {
       throw statementError(statement.line, error);
@@ -564,6 +571,10 @@ export class RestoreJob {
 function literalJson(value: unknown): string {
   const json = JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
   return "'" + json.replace(/\\/g, '\\\\').replace(/'/g, "\\'") + "'";
+}
+
+function isCreateIfNotExists(sql: Buffer): boolean {
+  return CREATE_IF_NOT_EXISTS.test(sql.subarray(0, 200).toString('latin1'));
 }
 
 function statementError(line: number, error: unknown): unknown {
