@@ -332,7 +332,10 @@ export class BackupController {
       const messages = [ctx.t('text_success')];
       if (progress.skippedProtected) messages.push(ctx.t('text_skipped_protected', progress.skippedProtected));
       if (progress.undo) messages.push(ctx.t('text_undo_until', progress.undo.tables.length, this.date(ctx, new Date(progress.undo.until))));
-      const reply = { success: messages.join(' '), progress: 100, undo: progress.undo ? { until: progress.undo.until, tables: progress.undo.tables.map((t) => t.live) } : undefined };
+      const undo = progress.undo
+        ? { until: progress.undo.until, tables: progress.undo.tables.map((t) => t.live), text: ctx.t('text_undo_available', progress.undo.filename, this.date(ctx, new Date(progress.undo.until))) }
+        : undefined;
+      const reply = { success: messages.join(' '), progress: 100, undo };
       this.deps.jobs.complete(entry, reply);
       return reply;
     }

@@ -282,7 +282,7 @@
       return body;
     });
     if (reply && reply.undo) {
-      setText(document.getElementById('undo-text'), reply.success);
+      setText(document.getElementById('undo-text'), reply.undo.text || reply.success);
       undoBox.classList.remove('d-none');
     }
   });
