@@ -112,6 +112,9 @@ function fromNamedValues(values: Source): HostConfigInput {
   const backup: Record<string, unknown> = {};
   if (values.BACKUP_REQUEST_BUDGET_MS !== undefined) backup.requestBudgetMs = Number(values.BACKUP_REQUEST_BUDGET_MS);
   if (values.BACKUP_UPLOAD_MAX_BYTES !== undefined) backup.uploadMaxBytes = Number(values.BACKUP_UPLOAD_MAX_BYTES);
+  if (values.BACKUP_CREATE_TABLE !== undefined) backup.includeCreateTable = !['0', 'false', 'no'].includes(values.BACKUP_CREATE_TABLE.toLowerCase());
+  if (values.BACKUP_JOB_TIMEOUT_MS !== undefined) backup.jobTimeoutMs = Number(values.BACKUP_JOB_TIMEOUT_MS);
+  if (values.BACKUP_UNDO_KEEP_MS !== undefined) backup.undoKeepMs = Number(values.BACKUP_UNDO_KEEP_MS);
   if (Object.keys(backup).length) input.backup = backup as HostConfigInput['backup'];
   return input;
 }
@@ -136,6 +139,9 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 }
 
 function normalise(config: HostConfig): HostConfig {
+  for (const [name, value] of Object.entries(config.backup)) {
+    if (typeof value === 'number' && !(Number.isFinite(value) && value > 0)) throw new Error(`backup.${name} must be a positive number, got "${value}"`);
+  }
   const dirStorage = path.resolve(config.dirStorage) + '/';
   const httpServer = config.httpServer && !config.httpServer.endsWith('/') ? config.httpServer + '/' : config.httpServer;
   if (config.language !== '' && !/^[a-z]{2}(-[a-z]{2})?$/.test(config.language)) throw new Error(`ADMIN_LANGUAGE must look like "en-gb", got "${config.language}"`);

@@ -101,7 +101,13 @@ describe('when the server process is killed', () => {
     await start();
     expect(await checksums(database.name, TABLES)).toEqual(damaged);
 
-    const { reply: resumed } = await client.job(reply.next as string);
+    // The page says the restore was interrupted and changed nothing, and offers to continue it.
+    const page = await (await client.request(`index.php?route=tool/backup&user_token=${client.token}`)).text();
+    const notice = /<div id="restore-interrupted"[^>]*>\s*<span>([^<]*)<\/span>/.exec(page)?.[1] ?? '';
+    expect(notice, page.slice(page.indexOf('restore-interrupted') - 50, page.indexOf('restore-interrupted') + 400)).toMatch(/The restore of .* was interrupted/);
+    const resume = (/data-resume="([^"]+)"/.exec(page) as RegExpExecArray)[1].replace(/&amp;/g, '&');
+    expect(new URL(resume).searchParams.get('step')).toBe(new URL(reply.next as string).searchParams.get('step'));
+    const { reply: resumed } = await client.job(resume);
     expect(resumed.success, String(resumed.error)).toBeTruthy();
     expect(await checksums(database.name, TABLES)).toEqual(original);
   });
@@ -150,5 +156,43 @@ describe('one job at a time', () => {
     expect(restore.error).toBeTruthy();
     const { reply } = await client.job(first.next as string, backupForm());
     expect(reply.success).toBeTruthy();
+  });
+});
+
+describe('abandoned jobs', () => {
+  it('a backup and a restore left without their next request release the database and leave no file or shadow table', async () => {
+    const { startTestApp, signIn, encodeForm } = await import('../helpers/app.ts');
+    const app = await startTestApp(database.name, { backup: { requestBudgetMs: 20, jobTimeoutMs: 1500 } });
+    try {
+      const session = await signIn(app.app, 'tester');
+      const started = await session.agent.post(`/admin/index.php?route=tool/backup.backup&user_token=${session.token}`).type('form').send(encodeForm({ 'backup[]': TABLES }));
+      expect(started.body.next).toBeTruthy();
+      expect(readdirSync(app.backupDir).some((name) => name.endsWith('.part'))).toBe(true);
+      await expect.poll(() => readdirSync(app.backupDir).filter((name) => name.endsWith('.part')).length, { timeout: 10_000, interval: 250 }).toBe(0);
+      await expect.poll(async () => {
+        const c = await connect();
+        const [rows] = await c.query('SELECT IS_FREE_LOCK(?) AS free', [`opencart_backup_restore.${database.name}`]);
+        await c.end();
+        return Number((rows as Array<{ free: number }>)[0].free);
+      }, { timeout: 10_000, interval: 250 }).toBe(1);
+
+      const name = backupFiles().find((file) => file.endsWith('.sql')) as string;
+      (await import('node:fs')).copyFileSync(path.join(storage, 'backup', name), path.join(app.backupDir, 'abandon.sql'));
+      let reply = (await session.agent.post(`/admin/index.php?route=tool/backup.restore&user_token=${session.token}&filename=abandon.sql`)).body;
+      for (let i = 0; i < 40 && !String(reply.text ?? '').startsWith('Restoring'); i++) reply = (await session.agent.post(new URL(reply.next).pathname + new URL(reply.next).search)).body;
+      reply = (await session.agent.post(new URL(reply.next).pathname + new URL(reply.next).search)).body;
+      expect(reply.next).toBeTruthy();
+      const shadows = async () => {
+        const c = await connect(database.name);
+        const [rows] = await c.query("SHOW TABLES LIKE '\\_bkr\\_n\\_%'");
+        await c.end();
+        return (rows as unknown[]).length;
+      };
+      expect(await shadows()).toBeGreaterThan(0);
+      await expect.poll(shadows, { timeout: 15_000, interval: 250 }).toBe(0);
+      expect(readdirSync(app.backupDir).filter((file) => file.startsWith('.restore-job'))).toEqual([]);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -69,8 +69,24 @@ export class BackupController {
       help_upload: ctx.t('help_upload', this.size(ctx, this.config.backup.uploadMaxBytes)),
       error_upload_size: ctx.t('error_upload_size', this.size(ctx, this.config.backup.uploadMaxBytes)),
       text_undo_available: undo ? ctx.t('text_undo_available', undo.filename, this.date(ctx, new Date(undo.until))) : '',
+      ...(await this.interruptedRestore(ctx)),
     };
     return html(await this.deps.layout.page(ctx, 'tool/backup', strings.heading_title, data));
+  }
+
+  /**
+   * A restore whose page was closed or whose server restarted: the page says so (the live tables were not changed) and,
+   * for the session that started it, offers to continue from where it stopped.
+   */
+  private async interruptedRestore(ctx: AdminContext): Promise<{ text_restore_interrupted: string; resume: string }> {
+    const none = { text_restore_interrupted: '', resume: '' };
+    if (this.deps.jobs.running('restore')) return none;
+    const state = await readJsonFile<RestoreJobState>(path.join(this.backupDir, RESTORE_STATE_FILE));
+    if (!state) return none;
+    return {
+      text_restore_interrupted: ctx.t('text_restore_interrupted', state.filename, this.date(ctx, new Date(state.startedAt))),
+      resume: state.owner === ctx.session.id ? ctx.link('tool/backup.restore', { filename: state.filename, job: state.id, step: state.step }) : '',
+    };
   }
 
   /** The history table (view tool/backup_history), newest first. */

@@ -302,6 +302,19 @@
     }
   });
 
+  // A restore interrupted by a closed page or a server restart continues from its last committed step.
+  const resumeButton = document.getElementById('button-resume');
+  if (resumeButton) {
+    resumeButton.addEventListener('click', async function () {
+      document.getElementById('restore-interrupted').classList.add('d-none');
+      const reply = await runJob(resumeButton.dataset.resume, function () { return new URLSearchParams(); });
+      if (reply && reply.undo) {
+        setText(document.getElementById('undo-text'), reply.undo.text || reply.success);
+        undoBox.classList.remove('d-none');
+      }
+    });
+  }
+
   undoButton.addEventListener('click', async function () {
     setBusy(true);
     try {
