@@ -70,7 +70,15 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Adm
   router.use('/view/vendor/bootstrap', express.static(path.join(path.dirname(require.resolve('bootstrap/package.json')), 'dist'), noIndex));
   router.use('/view/vendor/fontawesome', express.static(path.dirname(require.resolve('@fortawesome/fontawesome-free/package.json')), noIndex));
   router.use('/index.php', express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 10000 }));
-  router.all('/index.php', (req, res) => dispatch(req, res));
+  router.all('/index.php', async (req, res) => {
+    try {
+      await dispatch(req, res);
+    } catch (error) {
+      // Failures before a route runs (the session store or the database unreachable): logged, answered without details.
+      log('Admin request failed before its route ran', { route: req.query.route, error: error instanceof Error ? error.stack : String(error) });
+      if (!res.headersSent) res.status(500).type('text/plain').send(languages.translator(defaultLanguage, 'default')('error_exception'));
+    }
+  });
   router.get('/', (req, res) => res.redirect(`${req.baseUrl}/index.php?route=common/login`));
 
   async function dispatch(req: Request, res: Response): Promise<void> {

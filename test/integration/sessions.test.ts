@@ -83,3 +83,15 @@ describe('the db engine', () => {
     expect(expired.status).toBe(302);
   });
 });
+
+describe('when the session store fails', () => {
+  it('answers a generic message without details (no SQL, no stack)', async () => {
+    const c = await connect(database.name);
+    await c.query('DROP TABLE oc_session');
+    await c.end();
+    const response = await request(dbApp.app).get('/admin/index.php?route=tool/backup').set('Cookie', `OCSESSID=${SESSION_ID}`);
+    expect(response.status).toBe(500);
+    expect(response.text).toMatch(/Something went wrong on the server/);
+    expect(response.text).not.toMatch(/oc_session|at |Error/);
+  });
+});
