@@ -161,8 +161,7 @@ export class BackupController {
       connection = await openJobConnection(this.config);
       await holdDatabaseLock(connection, this.config.db.database);
       await startSnapshot(connection);
-      const plans = [];
-      for (const table of requested) plans.push(await model.describeTable(connection, this.config.db.database, table));
+      const plans = await model.describeTables(connection, this.config.db.database, requested);
       filename = await this.freeBackupName(startedAt);
       backupJob = new BackupJob(
         connection,

@@ -54,14 +54,44 @@ export async function listTables(db: Queryable, database: string, prefix: string
     .map((row) => ({ name: row.name, estimatedRows: Number(row.estimatedRows) }));
 }
 
-export async function describeTable(db: Queryable, database: string, table: string): Promise<TablePlan> {
+type ColumnRow = { table: string; name: string; dataType: string; characterSet: string | null; generated: string };
+type IndexRow = { table: string; indexName: string; columnName: string; nullable: string; subPart: number | null };
+
+/** How to read each table: three information_schema queries for all of them, and SHOW CREATE TABLE for each. */
+export async function describeTables(db: Queryable, database: string, tables: string[]): Promise<TablePlan[]> {
   const [columnRows] = await db.query(
-    `SELECT COLUMN_NAME AS name, DATA_TYPE AS dataType, CHARACTER_SET_NAME AS characterSet, IS_NULLABLE AS nullable,
-            IS_GENERATED AS generated
-       FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`,
-    [database, table],
+    `SELECT TABLE_NAME AS \`table\`, COLUMN_NAME AS name, DATA_TYPE AS dataType, CHARACTER_SET_NAME AS characterSet, IS_GENERATED AS generated
+       FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?) ORDER BY TABLE_NAME, ORDINAL_POSITION`,
+    [database, tables],
   );
-  const columnList = columnRows as Array<{ name: string; dataType: string; characterSet: string | null; nullable: string; generated: string }>;
+  const [indexRows] = await db.query(
+    `SELECT TABLE_NAME AS \`table\`, INDEX_NAME AS indexName, COLUMN_NAME AS columnName, NULLABLE AS nullable, SUB_PART AS subPart
+       FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?) AND NON_UNIQUE = 0
+      ORDER BY TABLE_NAME, INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX`,
+    [database, tables],
+  );
+  const [statusRows] = await db.query(
+    'SELECT TABLE_NAME AS `table`, COALESCE(TABLE_ROWS, 0) AS estimatedRows FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?)',
+    [database, tables],
+  );
+  const estimates = new Map((statusRows as Array<{ table: string; estimatedRows: number | string }>).map((row) => [row.table, Number(row.estimatedRows)]));
+  const plans: TablePlan[] = [];
+  for (const table of tables) {
+    const [createRows] = await db.query(`SHOW CREATE TABLE ${quoteIdentifier(table)}`);
+    plans.push(
+      planTable(
+        table,
+        (columnRows as ColumnRow[]).filter((row) => row.table === table),
+        (indexRows as IndexRow[]).filter((row) => row.table === table),
+        estimates.get(table) ?? 0,
+        (createRows as Array<Record<string, string>>)[0]['Create Table'],
+      ),
+    );
+  }
+  return plans;
+}
+
+function planTable(name: string, columnList: ColumnRow[], indexRows: IndexRow[], estimatedRows: number, createStatement: string): TablePlan {
   // Generated columns are computed by the server; an INSERT that names them fails.
   const columns: ColumnPlan[] = columnList
     .filter((column) => column.generated !== 'ALWAYS')
@@ -70,35 +100,15 @@ export async function describeTable(db: Queryable, database: string, table: stri
       kind: literalKindOf(column.dataType, column.characterSet),
       selectExpression: column.dataType === 'float' ? `CAST(${quoteIdentifier(column.name)} AS DOUBLE)` : quoteIdentifier(column.name),
     }));
-
-  const [indexRows] = await db.query(
-    `SELECT INDEX_NAME AS indexName, COLUMN_NAME AS columnName, SEQ_IN_INDEX AS position, NULLABLE AS nullable, SUB_PART AS subPart
-       FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND NON_UNIQUE = 0
-      ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX`,
-    [database, table],
-  );
-  const key = chooseKey(indexRows as Array<{ indexName: string; columnName: string; nullable: string; subPart: number | null }>, columns);
+  const key = chooseKey(indexRows, columns);
   const numberedTypes = new Set(columnList.filter((c) => c.dataType === 'enum' || c.dataType === 'set').map((c) => c.name));
-  const cursorExpressions = (key ?? []).map((name) => (numberedTypes.has(name) ? `${quoteIdentifier(name)}+0` : quoteIdentifier(name)));
-
-  const [statusRows] = await db.query(
-    'SELECT COALESCE(TABLE_ROWS, 0) AS estimatedRows FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
-    [database, table],
-  );
-  const [createRows] = await db.query(`SHOW CREATE TABLE ${quoteIdentifier(table)}`);
-  return {
-    name: table,
-    columns,
-    key,
-    cursorExpressions,
-    estimatedRows: Number((statusRows as Array<{ estimatedRows: number }>)[0]?.estimatedRows ?? 0),
-    createStatement: (createRows as Array<Record<string, string>>)[0]['Create Table'],
-  };
+  const cursorExpressions = (key ?? []).map((column) => (numberedTypes.has(column) ? `${quoteIdentifier(column)}+0` : quoteIdentifier(column)));
+  return { name, columns, key, cursorExpressions, estimatedRows, createStatement };
 }
 
 // A cursor needs a total order with no ties: the primary key, else a unique key over NOT NULL columns only,
 // without prefix parts (a prefix index does not order whole values) and not on a generated or FLOAT column.
-function chooseKey(rows: Array<{ indexName: string; columnName: string; nullable: string; subPart: number | null }>, columns: ColumnPlan[]): string[] | null {
+function chooseKey(rows: IndexRow[], columns: ColumnPlan[]): string[] | null {
   const usable = new Map(columns.filter((c) => !c.selectExpression.startsWith('CAST(')).map((c) => [c.name, c]));
   const byIndex = new Map<string, typeof rows>();
   for (const row of rows) byIndex.set(row.indexName, [...(byIndex.get(row.indexName) ?? []), row]);
