@@ -85,6 +85,22 @@ describe('dumps made by mariadb-dump', () => {
   });
 });
 
+describe('the restore dialog\'s list of tables', () => {
+  it('counts the rows of each table of a dump, and says when a time limit cut the list short', async () => {
+    const { tablesInFile } = await import('../../system/library/backup/inspect.ts');
+    const file = path.join(test.backupDir, 'listed.sql');
+    writeFileSync(file, mariadbDump('--skip-extended-insert'));
+    const guard = { prefix: 'oc_', database: database.name, protectedTables: ['oc_user'] };
+    const whole = await tablesInFile(file, guard);
+    expect(whole.complete).toBe(true);
+    expect(whole.tables.map((t) => [t.name, t.rows, t.exact])).toEqual([['oc_product', 3, false], ['oc_blob', 3, false]]);
+    const cut = await tablesInFile(file, guard, Date.now() - 1);
+    expect(cut.complete).toBe(false);
+    const reply = await admin.agent.get(`/admin/index.php?route=tool/backup.inspect&user_token=${admin.token}&filename=listed.sql`);
+    expect(reply.body).toMatchObject({ complete: true, text_partial: '', tables: [{ name: 'oc_product', rows: 3, text: 'about 3 rows' }, { name: 'oc_blob', rows: 3 }] });
+  });
+});
+
 describe('hand-written dumps in other tools\' documented formats', () => {
   it("phpMyAdmin's export (SET SQL_MODE, START TRANSACTION, CREATE, multi-line INSERT, ALTER TABLE keys, COMMIT) restores", async () => {
     const c = await connect(database.name);

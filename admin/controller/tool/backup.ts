@@ -372,16 +372,18 @@ export class BackupController {
     const filePath = path.join(this.backupDir, filename);
     const stat = await fs.stat(filePath).catch(() => null);
     if (!stat?.isFile()) throw new UserError('error_file');
-    const tables = await tablesInFile(filePath, {
-      prefix: this.config.db.prefix,
-      database: this.config.db.database,
-      protectedTables: model.protectedTables(this.config.db.prefix),
-    });
+    const contents = await tablesInFile(
+      filePath,
+      { prefix: this.config.db.prefix, database: this.config.db.database, protectedTables: model.protectedTables(this.config.db.prefix) },
+      Date.now() + 3 * this.config.backup.requestBudgetMs,
+    );
     const locale = ctx.strings('default').code;
     return json({
       filename,
       text_confirm: ctx.t('text_confirm_restore', filename),
-      tables: tables.map((table) => ({
+      complete: contents.complete,
+      text_partial: contents.complete ? '' : ctx.t('text_tables_partial'),
+      tables: contents.tables.map((table) => ({
         name: table.name,
         rows: table.rows,
         text: table.rows === null ? '' : ctx.t(table.exact ? 'text_rows' : 'text_rows_estimate', formatNumber(table.rows, locale)),

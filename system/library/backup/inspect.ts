@@ -12,11 +12,27 @@ export interface TableContents {
   exact: boolean;
 }
 
-/** Our own backups list their row counts in the footer; other dumps are read once, counting the row tuples of each INSERT. */
-export async function tablesInFile(path: string, guard: GuardOptions): Promise<TableContents[]> {
-  if (isOwnBackup(path) && hasCompletionFooter(path)) return tablesFromFooter(path);
+export interface FileContents {
+  tables: TableContents[];
+  /** False when reading stopped at the deadline: more tables may follow in the file. */
+  complete: boolean;
+}
+
+/**
+ * Our own backups list their row counts in the footer; other dumps are read, counting the row tuples of each INSERT,
+ * until `deadline` (ms since epoch): a request for the restore dialog must not hang on a dump of several gigabytes.
+ */
+export async function tablesInFile(path: string, guard: GuardOptions, deadline = Infinity): Promise<FileContents> {
+  if (isOwnBackup(path) && hasCompletionFooter(path)) return { tables: tablesFromFooter(path), complete: true };
   const tables = new Map<string, TableContents>();
-  for await (const statement of readStatements(await openDumpStream(path))) {
+  let complete = true;
+  const statements = readStatements(await openDumpStream(path));
+  for await (const statement of statements) {
+    if (Date.now() > deadline) {
+      complete = false;
+      await statements.return(undefined as never);
+      break;
+    }
     const verdict = checkStatement(statement.sql, guard);
     if (verdict.verdict !== 'allow') continue;
     if (!['create_table', 'truncate', 'insert', 'replace', 'drop_table'].includes(verdict.kind)) continue;
@@ -26,7 +42,7 @@ export async function tablesInFile(path: string, guard: GuardOptions): Promise<T
       tables.set(name, entry);
     }
   }
-  return [...tables.values()];
+  return { tables: [...tables.values()], complete };
 }
 
 function tablesFromFooter(path: string): TableContents[] {

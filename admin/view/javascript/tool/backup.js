@@ -239,6 +239,8 @@
         box.name = 'restore[]';
         box.value = table.name;
         box.checked = true;
+        // A list cut short by the time limit cannot offer a choice: the whole file is restored.
+        box.disabled = reply.complete === false;
         box.id = 'input-restore-' + index;
         const label = document.createElement('label');
         label.className = 'form-check-label';
@@ -248,6 +250,12 @@
         row.append(box, label);
         list.append(row);
       });
+      if (reply.text_partial) {
+        const note = document.createElement('p');
+        note.className = 'text-muted small mb-0';
+        note.textContent = reply.text_partial;
+        list.append(note);
+      }
       updateRestoreConfirm();
       window.bootstrap.Modal.getOrCreateInstance(restoreModal).show();
     }
@@ -275,7 +283,7 @@
     const chosen = boxes.filter(function (box) { return box.checked; }).map(function (box) { return box.value; });
     window.bootstrap.Modal.getOrCreateInstance(restoreModal).hide();
     if ((boxes.length > 0 && chosen.length === 0) || !pendingRestore) return;
-    const partial = chosen.length < boxes.length;
+    const partial = chosen.length < boxes.length && !boxes.some(function (box) { return box.disabled; });
     const reply = await runJob(pendingRestore, function () {
       const body = new URLSearchParams();
       if (partial) chosen.forEach(function (name) { body.append('restore[]', name); });
