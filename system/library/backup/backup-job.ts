@@ -94,9 +94,9 @@ export class BackupJob {
   private writeHeader(startedAt: Date): void {
     const lines = [
       `${HEADER_MARK}${TOOL_VERSION}`,
-      `-- Database: ${this.info.database} on MariaDB/MySQL ${this.info.serverVersion}`,
+      `-- Database: ${commentText(this.info.database)} on MariaDB/MySQL ${this.info.serverVersion}`,
       `-- Started: ${formatUtc(startedAt)} UTC`,
-      `-- Tables: ${this.tables.map((t) => t.plan.name).join(', ')}`,
+      `-- Tables: ${this.tables.map((t) => commentText(t.plan.name)).join(', ')}`,
       CONSISTENT_LINE,
       '',
       // The mysql client defaults to utf8mb3 on Debian and fails on 4-byte characters without this.
@@ -124,7 +124,7 @@ export class BackupJob {
 
   private writeTableStart(table: TableState): void {
     const name = quoteIdentifier(table.plan.name);
-    this.out.utf8(`-- Table ${name}\n`);
+    this.out.utf8(`-- Table ${commentText(name)}\n`);
     if (this.info.includeCreateTable) {
       this.out.utf8(table.plan.createStatement.replace(/^CREATE TABLE /, 'CREATE TABLE IF NOT EXISTS ') + ';\n\n');
     }
@@ -301,7 +301,7 @@ export class BackupJob {
 
   private async finish(): Promise<void> {
     this.out.utf8(`${FOOTER_MARK}: ${formatUtc(new Date())} UTC\n`);
-    for (const table of this.tables) this.out.utf8(`-- Rows ${quoteIdentifier(table.plan.name)}: ${table.rows}\n`);
+    for (const table of this.tables) this.out.utf8(`-- Rows ${commentText(quoteIdentifier(table.plan.name))}: ${table.rows}\n`);
     this.out.utf8('-- End of backup\n');
     this.flush();
     fsyncSync(this.fd as number);
@@ -343,6 +343,11 @@ function cursorCondition(expressions: string[], cursor: string[]): string {
     terms.push('(' + [...equal, `${expressions[i]} > ${cursor[i]}`].join(' AND ') + ')');
   }
   return terms.join(' OR ');
+}
+
+/** A `-- ` comment ends at the line's end: a name holding CR or LF (MariaDB allows it) must not spill into SQL. */
+function commentText(text: string): string {
+  return text.replace(/[\r\n]/g, '?');
 }
 
 function clamp(value: number, min: number, max: number): number {
