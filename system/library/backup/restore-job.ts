@@ -228,7 +228,8 @@ export class RestoreJob {
     if (!this.statements) {
       const position = this.position;
       this.statements = readStatements(await openDumpStream(this.path, position.offset), position, {
-        onDelimiter: (change) => (this.position = { offset: change.end, line: this.position.line, delimiter: change.delimiter }),
+        // The command takes its whole line: what follows starts on the next one.
+        onDelimiter: (change) => (this.position = { offset: change.end, line: change.line + 1, delimiter: change.delimiter }),
       });
     }
     let item: IteratorResult<SqlStatement, ReaderState>;
