@@ -131,6 +131,7 @@ interface LoadState {
 /** One row per restore job, in the shop database, so a restart resumes exactly after the last committed batch. */
 export const STATE_TABLE = `${RESERVED_TABLE_PREFIX}state`;
 const START: ReaderState = { offset: 0, line: 1, delimiter: ';' };
+const KEYS_SWITCH = /^(?:\/\*!\d*\s*)?ALTER\s+TABLE\s+(?:`(?:[^`]|``)+`|\S+)\s+(?:DISABLE|ENABLE)\s+KEYS\s*(?:\*\/)?\s*$/is;
 const CREATE_IF_NOT_EXISTS = /^(?:\/\*.*?\*\/\s*)*CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\b/is;
 
 interface QueuedStatement {
@@ -398,16 +399,28 @@ export class RestoreJob {
           for (const table of tables) this.shadowState.set(table, 'filled');
           return this.queue(renamed);
         }
-        // Emptying a shadow that holds nothing, or dropping one that does not exist, is a no-op that would still cost a commit.
+        // Emptying a shadow that holds nothing, or dropping one that does not exist, is a no-op that would still cost a commit;
+        // DISABLE/ENABLE KEYS only speed up MyISAM loads (InnoDB ignores them) and never change the data.
         if (verdict.kind === 'truncate' && tables.every((table) => this.shadowState.get(table) === 'empty')) return;
         if (verdict.kind === 'drop_table' && tables.every((table) => this.shadowState.get(table) === 'absent')) return;
-        if (verdict.kind === 'create_table' && isCreateIfNotExists(statement.sql) && tables.every((table) => ['empty', 'filled'].includes(this.shadowState.get(table) ?? ''))) return;
-        // DDL commits implicitly; it runs on its own so a batch stays one transaction.
+        const ifNotExists = verdict.kind === 'create_table' && isCreateIfNotExists(statement.sql);
+        if (ifNotExists && tables.every((table) => ['empty', 'filled'].includes(this.shadowState.get(table) ?? ''))) return;
+        if (verdict.kind === 'alter_table' && KEYS_SWITCH.test(statement.sql.subarray(0, 400).toString('latin1'))) return;
         await this.flush();
         await this.settle();
-        await this.execute([renamed]);
-        if ((verdict.kind === 'create_table' && !isCreateIfNotExists(statement.sql)) || verdict.kind === 'truncate') for (const table of tables) this.shadowState.set(table, 'empty');
-        if (verdict.kind === 'create_table' && isCreateIfNotExists(statement.sql)) for (const table of tables) if (this.shadowState.get(table) === 'absent') this.shadowState.set(table, 'empty');
+        if (verdict.kind === 'alter_table') {
+          // Not idempotent (ADD KEY twice fails): its position is committed with it, so a restart never runs it again.
+          await this.execute([renamed]);
+        } else {
+          // CREATE, DROP and TRUNCATE can run again after a restart (a plain CREATE after dropping what it would create),
+          // so they go without a position record of their own: one commit each, as the mysql client does.
+          if (verdict.kind === 'create_table' && !ifNotExists) {
+            for (const table of tables) if (this.shadowState.get(table) === undefined) await this.dropShadow(table, statement.line);
+          }
+          await this.executeAlone(renamed);
+        }
+        if ((verdict.kind === 'create_table' && !ifNotExists) || verdict.kind === 'truncate') for (const table of tables) this.shadowState.set(table, 'empty');
+        if (ifNotExists) for (const table of tables) if (this.shadowState.get(table) === 'absent') this.shadowState.set(table, 'empty');
         if (verdict.kind === 'drop_table') for (const table of tables) this.shadowState.set(table, 'absent');
       }
     }
@@ -439,6 +452,22 @@ export class RestoreJob {
       throw statementError(statement.line, error);
     }
     this.shadows.set(table, shadow);
+  }
+
+  private async executeAlone(statement: QueuedStatement): Promise<void> {
+    try {
+      await (this.connection as Connection).query(statement.sql.toString('latin1'));
+    } catch (error) {
+      throw statementError(statement.line, error);
+    }
+  }
+
+  private async dropShadow(table: string, line: number): Promise<void> {
+    try {
+      await (this.connection as Connection).query(`DROP TABLE IF EXISTS ${quoteIdentifier(this.shadows.get(table) as string)}`);
+    } catch (error) {
+      throw statementError(line, error);
+    }
   }
 
   /**
@@ -518,7 +547,8 @@ export class RestoreJob {
     for (const [live, shadow] of this.shadows) {
       const kept = reservedName(generation, live);
       if (this.liveTables.has(live)) {
-        await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(kept)}`);
+        // A leftover of this generation (from an undo or a crash) would block the rename.
+        if (this.liveTables.has(kept)) await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(kept)}`);
         renames.push(`${quoteIdentifier(live)} TO ${quoteIdentifier(kept)}`);
         undo.push({ live, kept });
       } else {
