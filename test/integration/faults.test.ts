@@ -166,8 +166,8 @@ describe('abandoned jobs', () => {
     try {
       const session = await signIn(app.app, 'tester');
       const started = await session.agent.post(`/admin/index.php?route=tool/backup.backup&user_token=${session.token}`).type('form').send(encodeForm({ 'backup[]': TABLES }));
-      expect(started.body.next).toBeTruthy();
-      expect(readdirSync(app.backupDir).some((name) => name.endsWith('.part'))).toBe(true);
+      expect(started.body.next, JSON.stringify(started.body)).toBeTruthy();
+      expect(readdirSync(app.backupDir).some((name) => name.endsWith('.part')), readdirSync(app.backupDir).join(', ')).toBe(true);
       await expect.poll(() => readdirSync(app.backupDir).filter((name) => name.endsWith('.part')).length, { timeout: 10_000, interval: 250 }).toBe(0);
       await expect.poll(async () => {
         const c = await connect();
@@ -181,7 +181,7 @@ describe('abandoned jobs', () => {
       let reply = (await session.agent.post(`/admin/index.php?route=tool/backup.restore&user_token=${session.token}&filename=abandon.sql`)).body;
       for (let i = 0; i < 40 && !String(reply.text ?? '').startsWith('Restoring'); i++) reply = (await session.agent.post(new URL(reply.next).pathname + new URL(reply.next).search)).body;
       reply = (await session.agent.post(new URL(reply.next).pathname + new URL(reply.next).search)).body;
-      expect(reply.next).toBeTruthy();
+      expect(reply.next, JSON.stringify(reply)).toBeTruthy();
       const shadows = async () => {
         const c = await connect(database.name);
         const [rows] = await c.query("SHOW TABLES LIKE '\\_bkr\\_n\\_%'");

@@ -224,6 +224,7 @@ export class BackupController {
     const step = Number(single(ctx.query.step) ?? 0);
     if (step === entry.step - 1 && entry.lastReply) return json(entry.lastReply);
     if (step !== entry.step) throw new UserError('error_step');
+    entry.busy = true;
     try {
       const reply = await advance();
       entry.step++;
@@ -233,6 +234,10 @@ export class BackupController {
     } catch (error) {
       await this.deps.jobs.remove(entry).catch(() => undefined);
       throw storageError(error);
+    } finally {
+      // Idle time counts from the end of the last request, not its start.
+      entry.busy = false;
+      entry.touchedAt = Date.now();
     }
   }
 

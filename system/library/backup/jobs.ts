@@ -14,6 +14,8 @@ export interface Job {
   step: number;
   lastReply: Record<string, unknown> | null;
   touchedAt: number;
+  /** True while a request works on the job: it is not idle, whatever touchedAt says. */
+  busy?: boolean;
   /** Lets the job go: close connections, remove unfinished files. */
   abort(): Promise<void>;
   /** Saves what a restarted process needs to continue the job; called after every step. */
@@ -66,7 +68,7 @@ export class JobRegistry {
    */
   async claim(kind: JobKind): Promise<Claim> {
     for (const job of [...this.jobs.values()]) {
-      if (Date.now() - job.touchedAt > 60_000) await this.remove(job);
+      if (!job.busy && Date.now() - job.touchedAt > 60_000) await this.remove(job);
     }
     const running = [...this.jobs.values()][0];
     if (running) {
@@ -109,7 +111,7 @@ export class JobRegistry {
   async sweep(): Promise<void> {
     for (const [id, done] of this.completed) if (Date.now() - done.at > this.idleTimeoutMs) this.completed.delete(id);
     for (const job of [...this.jobs.values()]) {
-      if (Date.now() - job.touchedAt > this.idleTimeoutMs) await this.remove(job).catch(() => undefined);
+      if (!job.busy && Date.now() - job.touchedAt > this.idleTimeoutMs) await this.remove(job).catch(() => undefined);
     }
     await this.onSweep().catch(() => undefined);
   }
