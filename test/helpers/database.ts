@@ -1,6 +1,6 @@
 // Throwaway databases for tests: each test file makes its own, loads what it needs, and drops it at the end.
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,15 +13,33 @@ export const DB_USER = process.env.TEST_DB_USERNAME ?? 'root';
 export const DB_PASSWORD = process.env.TEST_DB_PASSWORD ?? '';
 
 export const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** `../shared/fixtures` beside the checkout; OPENCART_FIXTURES names another folder (a CI clone elsewhere). */
-export const FIXTURE_DUMP = path.resolve(process.env.OPENCART_FIXTURES ?? path.resolve(PROJECT_DIR, '..', 'shared', 'fixtures'), 'opencart-4.0.2.3-demo.sql');
+const FIXTURE_NAME = 'opencart-4.0.2.3-demo.sql';
+
+/** The folder a clone was made from, when that is a local path: a clone in /tmp still finds ../shared beside it. */
+function originCheckout(): string | null {
+  try {
+    const origin = execFileSync('git', ['remote', 'get-url', 'origin'], { cwd: PROJECT_DIR, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return path.isAbsolute(origin) ? origin : null;
+  } catch {
+    return null;
+  }
+}
+
+/** OPENCART_FIXTURES if set; else `../shared/fixtures` beside the checkout, or beside the local repository it was cloned from. */
+function findFixtureDump(): string {
+  if (process.env.OPENCART_FIXTURES) return path.resolve(process.env.OPENCART_FIXTURES, FIXTURE_NAME);
+  const candidates = [PROJECT_DIR, originCheckout()].filter((dir): dir is string => dir !== null).map((dir) => path.resolve(dir, '..', 'shared', 'fixtures', FIXTURE_NAME));
+  return candidates.find((file) => existsSync(file)) ?? candidates[0];
+}
+
+export const FIXTURE_DUMP = findFixtureDump();
 
 /** The real OpenCart 4.0.2.3 dump that the round-trip tests need; fails loudly when the checkout lacks ../shared. */
 export function requireFixtureDump(): string {
   if (!existsSync(FIXTURE_DUMP)) {
     throw new Error(
       `This test needs the OpenCart 4.0.2.3 demo dump at ${FIXTURE_DUMP} (../shared/fixtures beside the repository). ` +
-        'It is not part of the repository; put the shared folder next to the checkout, or set OPENCART_FIXTURES to its fixtures folder.',
+        'It is not part of the repository; put the shared folder next to the checkout (or next to the repository it was cloned from), or set OPENCART_FIXTURES to its fixtures folder.',
     );
   }
   return FIXTURE_DUMP;
