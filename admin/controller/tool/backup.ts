@@ -10,7 +10,9 @@ import type { Pool } from '../../../system/library/db.ts';
 import { openJobConnection, holdDatabaseLock, type Connection } from '../../../system/library/db.ts';
 import { backupName, isListedBackup, PART_SUFFIX } from '../../../system/library/backup/filename.ts';
 import { BackupJob, startSnapshot } from '../../../system/library/backup/backup-job.ts';
-import { RestoreJob, isOwnBackup, hasCompletionFooter, undoRestore, readJsonFile, writeJsonFile, type UndoRecord, type RestoreJobState } from '../../../system/library/backup/restore-job.ts';
+import { RestoreJob, isOwnBackup, hasCompletionFooter, undoRestore, type UndoRecord, type RestoreJobState } from '../../../system/library/backup/restore-job.ts';
+import { readJsonFile, writeJsonFile } from '../../../system/library/backup/json-file.ts';
+import type { GuardOptions } from '../../../system/library/backup/guard.ts';
 import { JobRegistry, createJobId, type Job, type Claim } from '../../../system/library/backup/jobs.ts';
 import { formatSize, formatNumber, formatPhpDate, backupFileStem } from '../../../system/library/format.ts';
 import * as model from '../../model/tool/backup.ts';
@@ -38,10 +40,20 @@ export interface BackupControllerDeps {
 export class BackupController {
   private readonly backupDir: string;
   private readonly cacheDir: string;
+  /** The running restore's RestoreJobState and the last restore's UndoRecord: dotfiles beside the backups, never listed. */
+  private readonly stateFile: string;
+  private readonly undoFile: string;
 
   constructor(private readonly deps: BackupControllerDeps) {
     this.backupDir = path.join(deps.config.dirStorage, 'backup');
     this.cacheDir = path.join(deps.config.dirStorage, 'cache');
+    this.stateFile = path.join(this.backupDir, RESTORE_STATE_FILE);
+    this.undoFile = path.join(this.backupDir, UNDO_FILE);
+  }
+
+  /** What a restore may run, and on which tables (see system/library/backup/guard.ts). */
+  private guardOptions(): GuardOptions {
+    return { prefix: this.config.db.prefix, database: this.config.db.database, protectedTables: model.protectedTables(this.config.db.prefix) };
   }
 
   private get config(): HostConfig {
@@ -81,7 +93,7 @@ export class BackupController {
   private async interruptedRestore(ctx: AdminContext): Promise<{ text_restore_interrupted: string; resume: string }> {
     const none = { text_restore_interrupted: '', resume: '' };
     if (this.deps.jobs.running('restore')) return none;
-    const state = await readJsonFile<RestoreJobState>(path.join(this.backupDir, RESTORE_STATE_FILE));
+    const state = await readJsonFile<RestoreJobState>(this.stateFile);
     if (!state) return none;
     return {
       text_restore_interrupted: ctx.t('text_restore_interrupted', state.filename, this.date(ctx, new Date(state.startedAt))),
@@ -286,15 +298,15 @@ export class BackupController {
         password: this.config.db.password,
         database: this.config.db.database,
       },
-      guard: { prefix: this.config.db.prefix, database: this.config.db.database, protectedTables: model.protectedTables(this.config.db.prefix) },
+      guard: this.guardOptions(),
       undoKeepMs: this.config.backup.undoKeepMs,
-      undoFile: path.join(this.backupDir, UNDO_FILE),
+      undoFile: this.undoFile,
     };
   }
 
   /** After a restart, a restore continues from its state file and the position committed in the database. */
   private async resumeRestore(jobId: string, owner: string): Promise<RestoreJobEntry | undefined> {
-    const state = await readJsonFile<RestoreJobState>(path.join(this.backupDir, RESTORE_STATE_FILE));
+    const state = await readJsonFile<RestoreJobState>(this.stateFile);
     if (!state || state.id !== jobId) return undefined;
     if (state.owner !== owner) throw new UserError('error_job');
     const filePath = path.join(this.backupDir, backupName(state.filename));
@@ -306,7 +318,6 @@ export class BackupController {
   }
 
   private registerRestore(restoreJob: RestoreJob, claim: Claim, owner: string, startedAt: Date, step: number, lastReply: Record<string, unknown> | null, mtimeMs: number): RestoreJobEntry {
-    const stateFile = path.join(this.backupDir, RESTORE_STATE_FILE);
     const entry: RestoreJobEntry = {
       id: restoreJob.id,
       kind: 'restore',
@@ -318,9 +329,9 @@ export class BackupController {
       restore: restoreJob,
       abort: async () => {
         await restoreJob.abort();
-        await fs.rm(stateFile, { force: true });
+        await fs.rm(this.stateFile, { force: true });
       },
-      persist: () => writeJsonFile(stateFile, restoreJob.snapshot(owner, startedAt, entry.step, entry.lastReply, mtimeMs)),
+      persist: () => writeJsonFile(this.stateFile, restoreJob.snapshot(owner, startedAt, entry.step, entry.lastReply, mtimeMs)),
       suspend: () => restoreJob.close(),
     };
     this.deps.jobs.add(entry, claim);
@@ -345,7 +356,7 @@ export class BackupController {
     const progress = await entry.restore.advance(Date.now() + this.config.backup.requestBudgetMs);
     if (progress.phase === 'done') {
       await entry.restore.close();
-      await fs.rm(path.join(this.backupDir, RESTORE_STATE_FILE), { force: true });
+      await fs.rm(this.stateFile, { force: true });
       // The previous restore's kept tables go now, in the background.
       void this.deps.jobs.sweep();
       await this.clearCache();
@@ -379,7 +390,7 @@ export class BackupController {
     if (!stat?.isFile()) throw new UserError('error_file');
     const contents = await tablesInFile(
       filePath,
-      { prefix: this.config.db.prefix, database: this.config.db.database, protectedTables: model.protectedTables(this.config.db.prefix) },
+      this.guardOptions(),
       Date.now() + 3 * this.config.backup.requestBudgetMs,
     );
     const locale = ctx.strings('default').code;
@@ -411,13 +422,13 @@ export class BackupController {
       connection?.destroy();
       claim.release();
     }
-    await fs.rm(path.join(this.backupDir, UNDO_FILE), { force: true });
+    await fs.rm(this.undoFile, { force: true });
     await this.clearCache();
     return json({ success: ctx.t('text_undo_success') });
   }
 
   private async currentUndo(): Promise<UndoRecord | null> {
-    const record = await readJsonFile<UndoRecord>(path.join(this.backupDir, UNDO_FILE));
+    const record = await readJsonFile<UndoRecord>(this.undoFile);
     if (!record || Date.parse(record.until) < Date.now()) return null;
     return record;
   }

@@ -7,7 +7,8 @@ import { quoteIdentifier } from '../db.ts';
 import type { JobRegistry } from './jobs.ts';
 import { PART_SUFFIX } from './filename.ts';
 import { RESERVED_TABLE_PREFIX } from '../../../admin/model/tool/backup.ts';
-import { readJsonFile, STATE_TABLE, type UndoRecord } from './restore-job.ts';
+import { STATE_TABLE, type UndoRecord } from './restore-job.ts';
+import { readJsonFile } from './json-file.ts';
 
 export const UNDO_FILE = '.restore-undo.json';
 /** The running restore's RestoreJobState, so a restarted process can continue it. */

@@ -1,8 +1,9 @@
 // One restore as a resumable job: check the whole file first, load it into shadow tables, then swap them in with one RENAME TABLE.
 import { createHash } from 'node:crypto';
-import { promises as fs, openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { readJsonFile, writeJsonFile } from './json-file.ts';
 import mysql from 'mysql2/promise';
-import type { Connection, Pool } from '../db.ts';
+import type { Connection } from '../db.ts';
 import { quoteIdentifier, holdDatabaseLock } from '../db.ts';
 import { UserError } from '../../engine/errors.ts';
 import { readStatements, openDumpStream, DumpParseError, TruncatedDumpError, type SqlStatement, type ReaderState } from './reader.ts';
@@ -631,18 +632,4 @@ export async function undoRestore(connection: Connection, record: UndoRecord): P
   }
   await connection.query(`RENAME TABLE ${renames.join(', ')}`);
   await connection.query(`DROP TABLE IF EXISTS ${drops.join(', ')}`);
-}
-
-export async function readJsonFile<T>(file: string): Promise<T | null> {
-  try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
-  } catch {
-    return null;
-  }
-}
-
-export async function writeJsonFile(file: string, value: unknown): Promise<void> {
-  const temporary = file + '.tmp';
-  await fs.writeFile(temporary, JSON.stringify(value, null, 2), { mode: 0o600 });
-  await fs.rename(temporary, file);
 }
