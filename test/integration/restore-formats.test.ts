@@ -71,7 +71,9 @@ describe('dumps made by mariadb-dump', () => {
     writeFileSync(path.join(test.backupDir, 'compressed.sql.gz'), gzipSync(dump));
     const { uncompressedLength } = await import('../../system/library/backup/restore-job.ts');
     const file = path.join(test.backupDir, 'compressed.sql.gz');
-    expect(uncompressedLength(file, (await import('node:fs')).statSync(file).size)).toBe(dump.length);
+    const handle = await (await import('node:fs/promises')).open(file, 'r');
+    expect((await uncompressedLength(handle, (await handle.stat()).size)).length).toBe(dump.length);
+    await handle.close();
     const reply = await restoreFile('compressed.sql.gz', gzipSync(dump));
     expect(reply.success, String(reply.error)).toBeTruthy();
     expect(await checksums(database.name, TABLES)).toEqual(original);

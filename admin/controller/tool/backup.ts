@@ -10,9 +10,8 @@ import type { Pool } from '../../../system/library/db.ts';
 import { openJobConnection, holdDatabaseLock, type Connection } from '../../../system/library/db.ts';
 import { backupName, isListedBackup, PART_SUFFIX } from '../../../system/library/backup/filename.ts';
 import { BackupJob, startSnapshot } from '../../../system/library/backup/backup-job.ts';
-import { RestoreJob, isOwnBackup, hasCompletionFooter, undoRestore, type UndoRecord, type RestoreJobState } from '../../../system/library/backup/restore-job.ts';
+import { RestoreJob, undoRestore, type UndoRecord, type RestoreJobState, type RestoreRules, type RestoreNotes } from '../../../system/library/backup/restore-job.ts';
 import { readJsonFile, writeJsonFile } from '../../../system/library/backup/json-file.ts';
-import type { GuardOptions } from '../../../system/library/backup/guard.ts';
 import { JobRegistry, createJobId, type Job, type Claim } from '../../../system/library/backup/jobs.ts';
 import { formatSize, formatNumber, formatPhpDate, backupFileStem } from '../../../system/library/format.ts';
 import * as model from '../../model/tool/backup.ts';
@@ -51,8 +50,8 @@ export class BackupController {
     this.undoFile = path.join(this.backupDir, UNDO_FILE);
   }
 
-  /** What a restore may run, and on which tables (see system/library/backup/guard.ts). */
-  private guardOptions(): GuardOptions {
+  /** Which tables a restore may write (see system/library/backup/restore-job.ts). */
+  private restoreRules(): RestoreRules {
     return { prefix: this.config.db.prefix, database: this.config.db.database, protectedTables: model.protectedTables(this.config.db.prefix) };
   }
 
@@ -298,7 +297,7 @@ export class BackupController {
         password: this.config.db.password,
         database: this.config.db.database,
       },
-      guard: this.guardOptions(),
+      rules: this.restoreRules(),
       undoKeepMs: this.config.backup.undoKeepMs,
       undoFile: this.undoFile,
     };
@@ -309,15 +308,17 @@ export class BackupController {
     const state = await readJsonFile<RestoreJobState>(this.stateFile);
     if (!state || state.id !== jobId) return undefined;
     if (state.owner !== owner) throw new UserError('error_job');
-    const filePath = path.join(this.backupDir, backupName(state.filename));
-    const stat = await fs.stat(filePath).catch(() => null);
-    // The file must be the one that was checked: a changed file would run statements nobody validated.
-    if (!stat || stat.size !== state.size || stat.mtimeMs !== state.mtimeMs) return undefined;
     const claim = await this.deps.jobs.claim('restore');
-    return this.registerRestore(RestoreJob.resume(filePath, state, this.restoreSettings()), claim, owner, new Date(state.startedAt), state.step, state.lastReply, stat.mtimeMs);
+    // Only the very file the job started with (same device, inode, size and time) continues it.
+    const restoreJob = await RestoreJob.resume(path.join(this.backupDir, backupName(state.filename)), state, this.restoreSettings()).catch(() => null);
+    if (!restoreJob) {
+      claim.release();
+      return undefined;
+    }
+    return this.registerRestore(restoreJob, claim, owner, new Date(state.startedAt), state.step, state.lastReply);
   }
 
-  private registerRestore(restoreJob: RestoreJob, claim: Claim, owner: string, startedAt: Date, step: number, lastReply: Record<string, unknown> | null, mtimeMs: number): RestoreJobEntry {
+  private registerRestore(restoreJob: RestoreJob, claim: Claim, owner: string, startedAt: Date, step: number, lastReply: Record<string, unknown> | null): RestoreJobEntry {
     const entry: RestoreJobEntry = {
       id: restoreJob.id,
       kind: 'restore',
@@ -331,8 +332,8 @@ export class BackupController {
         await restoreJob.abort();
         await fs.rm(this.stateFile, { force: true });
       },
-      persist: () => writeJsonFile(this.stateFile, restoreJob.snapshot(owner, startedAt, entry.step, entry.lastReply, mtimeMs)),
-      suspend: () => restoreJob.close(),
+      persist: () => writeJsonFile(this.stateFile, restoreJob.snapshot(owner, startedAt, entry.step, entry.lastReply)),
+      suspend: () => restoreJob.release(),
     };
     this.deps.jobs.add(entry, claim);
     return entry;
@@ -340,16 +341,28 @@ export class BackupController {
 
   private async startRestore(ctx: AdminContext): Promise<Reply> {
     const filename = backupName(single(ctx.query.filename) ?? single(ctx.body.filename));
-    const filePath = path.join(this.backupDir, filename);
-    const stat = await fs.stat(filePath).catch(() => null);
-    if (!stat?.isFile()) throw new UserError('error_file');
-    if (isOwnBackup(filePath) && !hasCompletionFooter(filePath)) throw new UserError('error_incomplete');
     const chosen = list(ctx.body, 'restore');
     const claim = await this.deps.jobs.claim('restore');
-    const restoreJob = new RestoreJob(createJobId(), filePath, filename, stat.size, this.restoreSettings());
+    let restoreJob: RestoreJob;
+    try {
+      restoreJob = await RestoreJob.start(createJobId(), path.join(this.backupDir, filename), filename, this.restoreSettings());
+    } catch (error) {
+      claim.release();
+      throw error;
+    }
     restoreJob.choose(chosen.length ? chosen : null);
-    const entry = this.registerRestore(restoreJob, claim, ctx.session.id, new Date(), 0, null, stat.mtimeMs);
+    const entry = this.registerRestore(restoreJob, claim, ctx.session.id, new Date(), 0, null);
     return this.runStep(ctx, entry, () => this.advanceRestore(ctx, entry));
+  }
+
+  /** What the restore passed over, in the shop owner's words. */
+  private notesText(ctx: AdminContext, notes: RestoreNotes): string[] {
+    const messages: string[] = [];
+    if (notes.protectedStatements) messages.push(ctx.t('text_skipped_protected', notes.protectedStatements));
+    if (notes.otherTables.length) messages.push(ctx.t('text_skipped_other_tables', this.config.db.prefix, notes.otherTables.slice(0, 20).join(', ')));
+    if (notes.objects.length) messages.push(ctx.t('text_skipped_objects', notes.objects.slice(0, 20).map((o) => `${ctx.t('text_object_' + o.what)} ${o.name}`.trim()).join(', ')));
+    if (notes.settings.length) messages.push(ctx.t('text_ignored_settings', notes.settings.slice(0, 20).join(', ')));
+    return messages;
   }
 
   private async advanceRestore(ctx: AdminContext, entry: RestoreJobEntry): Promise<Record<string, unknown>> {
@@ -360,8 +373,7 @@ export class BackupController {
       // The previous restore's kept tables go now, in the background.
       void this.deps.jobs.sweep();
       await this.clearCache();
-      const messages = [ctx.t('text_success')];
-      if (progress.skippedProtected) messages.push(ctx.t('text_skipped_protected', progress.skippedProtected));
+      const messages = [ctx.t('text_success'), ...this.notesText(ctx, progress.notes)];
       if (progress.undo) messages.push(ctx.t('text_undo_until', progress.undo.tables.length, this.date(ctx, new Date(progress.undo.until))));
       const undo = progress.undo
         ? { until: progress.undo.until, tables: progress.undo.tables.map((t) => t.live), text: ctx.t('text_undo_available', progress.undo.filename, this.date(ctx, new Date(progress.undo.until))) }
@@ -373,11 +385,9 @@ export class BackupController {
     const done = this.size(ctx, progress.bytesDone);
     const total = this.size(ctx, progress.bytesTotal);
     const fraction = progress.bytesTotal ? progress.bytesDone / progress.bytesTotal : 1;
-    // Checking reads the file once more than loading; it is quicker, so it gets the first fifth of the bar.
-    const share = progress.phase === 'validate' ? fraction * 20 : 20 + fraction * 79;
     return {
-      text: ctx.t(progress.phase === 'validate' ? 'text_validate' : 'text_restore', done, total),
-      progress: Math.min(99, Math.floor(share)),
+      text: ctx.t('text_restore', done, total),
+      progress: Math.min(99, Math.floor(fraction * 100)),
       next: ctx.link('tool/backup.restore', { filename: entry.restore.filename, job: entry.id, step: entry.step + 1, position: progress.bytesDone }),
     };
   }
@@ -385,14 +395,14 @@ export class BackupController {
   /** The tables a file writes, for the restore confirmation. */
   async inspect(ctx: AdminContext): Promise<Reply> {
     const filename = backupName(single(ctx.query.filename));
-    const filePath = path.join(this.backupDir, filename);
-    const stat = await fs.stat(filePath).catch(() => null);
-    if (!stat?.isFile()) throw new UserError('error_file');
-    const contents = await tablesInFile(
-      filePath,
-      this.guardOptions(),
-      Date.now() + 3 * this.config.backup.requestBudgetMs,
-    );
+    // Under the job claim: one file is read at a time, never beside a running restore or backup.
+    const claim = await this.deps.jobs.claim('restore');
+    let contents;
+    try {
+      contents = await tablesInFile(path.join(this.backupDir, filename), this.restoreRules(), Date.now() + 3 * this.config.backup.requestBudgetMs);
+    } finally {
+      claim.release();
+    }
     const locale = ctx.strings('default').code;
     return json({
       filename,

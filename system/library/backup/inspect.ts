@@ -1,8 +1,10 @@
-// What a dump holds, for the restore confirmation: the tables it writes, with row counts where the file tells them.
-import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
-import { readStatements, openDumpStream } from './reader.ts';
-import { checkStatement, type GuardOptions } from './guard.ts';
-import { isOwnBackup, hasCompletionFooter } from './restore-job.ts';
+// What a dump holds, for the restore confirmation: the tables it writes, with row counts where the file tells them. Read
+// with the restore's own tokenizer and parser, so the dialog lists what a restore would write.
+import { DumpReader, openDumpHandle } from './reader.ts';
+import { StatementParser, StatementRefused } from './statement.ts';
+import { SessionModel } from './restore-session.ts';
+import { openBackupForRead, isOwnBackup, hasCompletionFooter, type RestoreRules } from './restore-job.ts';
+import type { FileHandle } from 'node:fs/promises';
 
 export interface TableContents {
   name: string;
@@ -18,71 +20,78 @@ export interface FileContents {
   complete: boolean;
 }
 
+/** Longest statement inspect buffers (a statement longer than this cannot be restored anyway: max_allowed_packet). */
+const MAX_STATEMENT = 1024 * 1024 * 1024;
+
 /**
- * Our own backups list their row counts in the footer; other dumps are read, counting the row tuples of each INSERT,
- * until `deadline` (ms since epoch): a request for the restore dialog must not hang on a dump of several gigabytes.
+ * Our own backups list their row counts in the footer; other dumps are read, counting the rows of each INSERT, until
+ * `deadline` (ms since epoch): a request for the restore dialog must not hang on a dump of several gigabytes. Statements a
+ * restore would refuse or skip are left out; tables without the shop's prefix or protected ones are not listed.
  */
-export async function tablesInFile(path: string, guard: GuardOptions, deadline = Infinity): Promise<FileContents> {
-  if (isOwnBackup(path) && hasCompletionFooter(path)) return { tables: tablesFromFooter(path), complete: true };
-  const tables = new Map<string, TableContents>();
-  let complete = true;
-  const statements = readStatements(await openDumpStream(path));
-  for await (const statement of statements) {
-    if (Date.now() > deadline) {
-      complete = false;
-      await statements.return(undefined as never);
-      break;
-    }
-    const verdict = checkStatement(statement.sql, guard);
-    if (verdict.verdict !== 'allow') continue;
-    if (!['create_table', 'truncate', 'insert', 'replace', 'drop_table'].includes(verdict.kind)) continue;
-    for (const name of verdict.tables) {
-      const entry = tables.get(name) ?? { name, rows: 0, exact: false };
-      if (verdict.kind === 'insert' || verdict.kind === 'replace') entry.rows = (entry.rows ?? 0) + countRowTuples(statement.sql);
-      tables.set(name, entry);
-    }
-  }
-  return { tables: [...tables.values()], complete };
-}
-
-function tablesFromFooter(path: string): TableContents[] {
-  const fd = openSync(path, 'r');
+export async function tablesInFile(path: string, rules: RestoreRules, deadline = Infinity, maxStatementBytes = MAX_STATEMENT): Promise<FileContents> {
+  const { handle } = await openBackupForRead(path);
   try {
-    const size = fstatSync(fd).size;
-    const tailSize = Math.min(size, 4 * 1024 * 1024);
-    const tail = Buffer.alloc(tailSize);
-    readSync(fd, tail, 0, tailSize, size - tailSize);
-    const text = tail.toString('utf8');
-    const footer = text.slice(text.lastIndexOf('\n-- Backup completed'));
-    const tables: TableContents[] = [];
-    for (const match of footer.matchAll(/^-- Rows `((?:[^`]|``)+)`: (\d+)$/gm)) {
-      tables.push({ name: match[1].replace(/``/g, '`'), rows: Number(match[2]), exact: true });
-    }
-    return tables;
+    if ((await isOwnBackup(handle)) && (await hasCompletionFooter(handle))) return { tables: await tablesFromFooter(handle), complete: true };
+    return await countTables(handle, rules, deadline, maxStatementBytes);
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
 }
 
-// Counts "(" that open a row after VALUES, outside quotes: close enough for an estimate, exact for dumps without "),(" in strings.
-function countRowTuples(sql: Buffer): number {
-  const values = sql.indexOf('VALUES') >= 0 ? sql.indexOf('VALUES') : sql.indexOf('values');
-  if (values < 0) return 0;
-  let rows = 0;
-  let depth = 0;
-  let quote = 0;
-  for (let i = values + 6; i < sql.length; i++) {
-    const byte = sql[i];
-    if (quote) {
-      if (byte === 0x5c) i++;
-      else if (byte === quote) quote = 0;
-      continue;
+async function countTables(handle: FileHandle, rules: RestoreRules, deadline: number, maxStatementBytes: number): Promise<FileContents> {
+  const tables = new Map<string, TableContents>();
+  const session = new SessionModel();
+  const reader = new DumpReader(await openDumpHandle(handle), {}, { mode: session.lexerMode(101100), maxStatementBytes });
+  const parser = new StatementParser(rules.database);
+  const protectedNames = new Set(rules.protectedTables.map((name) => name.toLowerCase()));
+  const listed = (table: string): boolean => table.startsWith(rules.prefix) && !protectedNames.has(table.toLowerCase()) && !table.startsWith('_bkr_');
+  try {
+    for (;;) {
+      if (Date.now() > deadline) return { tables: [...tables.values()], complete: false };
+      const scanned = await reader.next();
+      if (!scanned) break;
+      try {
+        const statement = parser.parse(scanned.sql, scanned.tokens, reader.mode.backslashEscapes);
+        if (statement.kind === 'set') {
+          session.apply(statement.assignments);
+          Object.assign(reader.mode, session.lexerMode(101100));
+          continue;
+        }
+        const names = statement.kind === 'drop_table' ? statement.tables : 'table' in statement ? [statement.table] : [];
+        for (const name of names.filter(listed)) {
+          const entry = tables.get(name) ?? { name, rows: 0, exact: false };
+          if (statement.kind === 'insert') entry.rows = (entry.rows ?? 0) + statement.rows;
+          tables.set(name, entry);
+        }
+      } catch (error) {
+        // The restore will name the refused statement; the dialog lists what it can.
+        if (!(error instanceof StatementRefused)) throw error;
+      }
     }
-    if (byte === 0x27 || byte === 0x22) quote = byte;
-    else if (byte === 0x28) {
-      if (depth === 0) rows++;
-      depth++;
-    } else if (byte === 0x29) depth--;
+  } finally {
+    await reader.close().catch(() => undefined);
   }
-  return rows;
+  return { tables: [...tables.values()], complete: true };
+}
+
+const ROWS_MARK = '-- Rows `';
+
+/** Reads our footer's `-- Rows `name`: n` lines (plain string work: no pattern runs over file content). */
+async function tablesFromFooter(handle: FileHandle): Promise<TableContents[]> {
+  const size = (await handle.stat()).size;
+  const tailSize = Math.min(size, 4 * 1024 * 1024);
+  const tail = Buffer.alloc(tailSize);
+  await handle.read(tail, 0, tailSize, size - tailSize);
+  const text = tail.toString('utf8');
+  const footer = text.slice(text.lastIndexOf('\n-- Backup completed'));
+  const tables: TableContents[] = [];
+  for (const line of footer.split('\n')) {
+    if (!line.startsWith(ROWS_MARK)) continue;
+    const close = line.lastIndexOf('`: ');
+    if (close < ROWS_MARK.length) continue;
+    const count = line.slice(close + 3);
+    if (count === '' || [...count].some((c) => c < '0' || c > '9')) continue;
+    tables.push({ name: line.slice(ROWS_MARK.length, close).split('``').join('`'), rows: Number(count), exact: true });
+  }
+  return tables;
 }

@@ -1,30 +1,61 @@
-// One restore as a resumable job: check the whole file first, load it into shadow tables, then swap them in with one RENAME TABLE.
+// One restore as a resumable job, in one pass over one open file: each statement is read with the restore's tokenizer,
+// parsed into a typed statement, checked, and re-emitted into shadow tables; the last request swaps the shadows in with
+// one RENAME TABLE. A refused statement, a server error or a damaged file drops the shadows: the live tables are untouched
+// until the swap.
 import { createHash } from 'node:crypto';
-import { openSync, readSync, closeSync, fstatSync } from 'node:fs';
-import { readJsonFile, writeJsonFile } from './json-file.ts';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import mysql from 'mysql2/promise';
+import { readJsonFile, writeJsonFile } from './json-file.ts';
 import type { Connection } from '../db.ts';
 import { quoteIdentifier, holdDatabaseLock } from '../db.ts';
 import { UserError } from '../../engine/errors.ts';
-import { readStatements, openDumpStream, DumpParseError, TruncatedDumpError, type SqlStatement, type ReaderState } from './reader.ts';
-import { checkStatement, classifyCheckedStatement, renameStatementTables, type GuardOptions } from './guard.ts';
+import { DumpReader, openDumpHandle, isGzipMagic, DumpParseError, TruncatedDumpError, StatementTooLargeError, type ReaderState, type ScannedStatement } from './reader.ts';
+import { StatementParser, StatementRefused, type Statement } from './statement.ts';
+import { SessionModel, INITIAL_SESSION, type SessionState } from './restore-session.ts';
+import { emitInsert, emitCreateTable, emitAlterTable, quoteName, type EmitContext } from './statement-emit.ts';
+import { swapTables, TEMPORARY_CONSTRAINT_PREFIX, type ForeignKey } from './table-swap.ts';
 import { HEADER_MARK, FOOTER_MARK, isConnectionLost } from './backup-job.ts';
 import { RESERVED_TABLE_PREFIX } from '../../../admin/model/tool/backup.ts';
 
 /** Statements are sent in multi-statement batches of about this size: one round trip per batch, not per row. */
 const BATCH_BYTES = 1024 * 1024;
 
-export interface TableInFile {
-  name: string;
-  statements: number;
-  bytes: number;
+/** Which tables a restore may write. */
+export interface RestoreRules {
+  /** the shop's table prefix, e.g. 'oc_' ('' = any table); tables without it are skipped and reported */
+  prefix: string;
+  /** the shop's database: names qualified with another database are refused */
+  database: string;
+  /** full names with prefix (oc_user, oc_session...): never written, skipped and counted */
+  protectedTables: string[];
+}
+
+export interface RestoreSettings {
+  connection: mysql.ConnectionOptions;
+  rules: RestoreRules;
+  undoKeepMs: number;
+  /** Where the last restore's UndoRecord is kept (a dotfile beside the backups, never listed). */
+  undoFile: string;
+}
+
+/** What the restore passed over without running, for the shop owner. */
+export interface RestoreNotes {
+  /** statements on protected tables (oc_user, oc_session...) */
+  protectedStatements: number;
+  /** tables the file writes that do not carry the shop's prefix */
+  otherTables: string[];
+  /** views, triggers, routines and events in the file (never created by a restore) */
+  objects: Array<{ what: string; name: string }>;
+  /** session settings of the file that a restore does not carry over */
+  settings: string[];
 }
 
 export interface RestoreProgress {
-  phase: 'validate' | 'load' | 'done';
+  phase: 'load' | 'done';
   bytesDone: number;
   bytesTotal: number;
-  skippedProtected: number;
+  notes: RestoreNotes;
   /** Set when phase is 'done'. */
   undo?: UndoRecord;
 }
@@ -33,17 +64,47 @@ export interface UndoRecord {
   filename: string;
   /** Live name → the reserved name its old data is kept under; null when the restore created the table. */
   tables: Array<{ live: string; kept: string | null }>;
+  /** Foreign keys the kept tables had (taken off them at the swap so the live tables could have their names). */
+  foreignKeys?: ForeignKey[];
   restoredAt: string;
   until: string;
 }
 
-export interface RestoreSettings {
-  connection: mysql.ConnectionOptions;
-  guard: GuardOptions;
-  undoKeepMs: number;
-  /** Where the last restore's UndoRecord is kept (a dotfile beside the backups, never listed). */
-  undoFile: string;
+/** What survives a restart: written beside the backups at the end of every request. */
+export interface RestoreJobState {
+  id: string;
+  owner: string;
+  filename: string;
+  size: number;
+  mtimeMs: number;
+  /** device and inode: a resumed job reads the very file it started with */
+  dev: number;
+  ino: number;
+  startedAt: string;
+  chosen: string[] | null;
+  step: number;
+  lastReply: Record<string, unknown> | null;
 }
+
+/** The load position, session, shadows and notes, committed in the same transaction as the rows they describe. */
+interface LoadState {
+  position: ReaderState;
+  session: SessionState;
+  shadows: Array<[string, ShadowInfo]>;
+  constraintNames: Array<[string, string]>;
+  seen: string[];
+  notes: RestoreNotes;
+}
+
+interface ShadowInfo {
+  name: string;
+  /** the shadow copies the live definition (data-only files, CREATE TABLE IF NOT EXISTS): the live keys come back at the swap */
+  keepsLiveDefinition: boolean;
+}
+
+/** One row per restore job, in the shop database, so a restart resumes exactly after the last committed batch. */
+export const STATE_TABLE = `${RESERVED_TABLE_PREFIX}state`;
+const START: ReaderState = { offset: 0, line: 1, delimiter: ';' };
 
 /**
  * Shadow tables (n) and tables kept for undo get reserved names; kept tables alternate between two generations (o, p) so
@@ -56,270 +117,173 @@ export function reservedName(kind: 'n' | 'o' | 'p', live: string): string {
   return `${RESERVED_TABLE_PREFIX}${kind}_${createHash('sha1').update(live).digest('hex').slice(0, 24)}`;
 }
 
+/** A temporary name for a named foreign key of a shadow table (constraint names are unique per database). */
+function temporaryConstraintName(shadow: string, name: string): string {
+  return TEMPORARY_CONSTRAINT_PREFIX + createHash('sha1').update(`${shadow}\u0000${name}`).digest('hex').slice(0, 32);
+}
+
+/** Opens a backup for reading: a regular file with one link, never through a symbolic link. */
+export async function openBackupForRead(path: string): Promise<{ handle: FileHandle; size: number; mtimeMs: number; dev: number; ino: number }> {
+  const handle = await fsp.open(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ELOOP' || error.code === 'ENOENT') throw new UserError('error_file');
+    throw error;
+  });
+  const stat = await handle.stat();
+  if (!stat.isFile() || stat.nlink !== 1) {
+    await handle.close();
+    throw new UserError('error_file');
+  }
+  return { handle, size: stat.size, mtimeMs: stat.mtimeMs, dev: stat.dev, ino: stat.ino };
+}
+
 /**
  * Progress of a gzip file goes by the bytes it holds: gzip's trailer gives their number modulo 4 GiB (ISIZE, RFC 1952),
  * taken as the smallest such number at least as large as the compressed file.
  */
-export function uncompressedLength(path: string, size: number): number {
-  if (size < 18) return size;
-  const fd = openSync(path, 'r');
-  try {
-    const head = Buffer.alloc(2);
-    readSync(fd, head, 0, 2, 0);
-    if (head[0] !== 0x1f || head[1] !== 0x8b) return size;
-    const tail = Buffer.alloc(4);
-    readSync(fd, tail, 0, 4, size - 4);
-    let length = tail.readUInt32LE(0);
-    while (length < size) length += 2 ** 32;
-    return length;
-  } finally {
-    closeSync(fd);
-  }
+export async function uncompressedLength(handle: FileHandle, size: number): Promise<{ length: number; gzip: boolean }> {
+  if (size < 18) return { length: size, gzip: false };
+  const head = Buffer.alloc(2);
+  await handle.read(head, 0, 2, 0);
+  if (!isGzipMagic(head)) return { length: size, gzip: false };
+  const tail = Buffer.alloc(4);
+  await handle.read(tail, 0, 4, size - 4);
+  let length = tail.readUInt32LE(0);
+  while (length < size) length += 2 ** 32;
+  return { length, gzip: true };
 }
 
 /** True when the file starts with this tool's header, so its completion footer is required. */
-export function isOwnBackup(path: string): boolean {
-  const fd = openSync(path, 'r');
-  try {
-    const head = Buffer.alloc(HEADER_MARK.length);
-    readSync(fd, head, 0, head.length, 0);
-    return head.toString('utf8') === HEADER_MARK;
-  } finally {
-    closeSync(fd);
-  }
+export async function isOwnBackup(handle: FileHandle): Promise<boolean> {
+  const head = Buffer.alloc(HEADER_MARK.length);
+  const { bytesRead } = await handle.read(head, 0, head.length, 0);
+  return head.subarray(0, bytesRead).toString('utf8') === HEADER_MARK;
 }
+
+const FOOTER_END = '-- End of backup';
 
 /** Our backups end with the completion footer; a file cut short (an interrupted copy, a full disk) does not. */
-export function hasCompletionFooter(path: string): boolean {
-  const fd = openSync(path, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const tailSize = Math.min(size, 1024 * 1024);
-    const tail = Buffer.alloc(tailSize);
-    readSync(fd, tail, 0, tailSize, size - tailSize);
-    const text = tail.toString('utf8');
-    return text.includes('\n' + FOOTER_MARK) && /-- End of backup\n?$/.test(text);
-  } finally {
-    closeSync(fd);
-  }
+export async function hasCompletionFooter(handle: FileHandle): Promise<boolean> {
+  const size = (await handle.stat()).size;
+  const tailSize = Math.min(size, 1024 * 1024);
+  const tail = Buffer.alloc(tailSize);
+  await handle.read(tail, 0, tailSize, size - tailSize);
+  let text = tail.toString('utf8');
+  if (text.endsWith('\n')) text = text.slice(0, -1);
+  return text.includes('\n' + FOOTER_MARK) && text.endsWith(FOOTER_END);
 }
 
-/** What survives a restart: written beside the backups at the end of every request. */
-export interface RestoreJobState {
-  id: string;
-  owner: string;
-  filename: string;
-  size: number;
-  mtimeMs: number;
-  startedAt: string;
-  chosen: string[] | null;
-  phase: 'validate' | 'load';
-  /** Validation's reader position (the load position lives in the database, committed with the rows). */
-  position: ReaderState;
-  tables: TableInFile[];
-  step: number;
-  lastReply: Record<string, unknown> | null;
+/** The refusal or failure of a restore, as a translated message with the line it happened at. */
+function refusalError(line: number, error: StatementRefused): UserError {
+  return new UserError(`error_refused_${error.reason}`, [line, error.detail]);
 }
 
-/** The load position, the dump's SETs and the shadow map, committed in the same transaction as the rows they describe. */
-interface LoadState {
-  position: ReaderState;
-  sets: string[];
-  shadows: Array<[string, string]>;
-  skippedProtected: number;
-}
-
-/** One row per restore job, in the shop database, so a restart resumes exactly after the last committed batch. */
-export const STATE_TABLE = `${RESERVED_TABLE_PREFIX}state`;
-const START: ReaderState = { offset: 0, line: 1, delimiter: ';' };
-const KEYS_SWITCH = /^(?:\/\*!\d*\s*)?ALTER\s+TABLE\s+(?:`(?:[^`]|``)+`|\S+)\s+(?:DISABLE|ENABLE)\s+KEYS\s*(?:\*\/)?\s*$/is;
-const CREATE_IF_NOT_EXISTS = /^(?:\/\*.*?\*\/\s*)*CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\b/is;
-
-interface QueuedStatement {
-  sql: Buffer;
-  line: number;
-  /** Reader position after this statement. */
-  end: ReaderState;
-}
-
-/**
- * Phase validate reads the whole file once and refuses it on the first forbidden statement, before anything is written.
- * Phase load executes it into shadow tables in transactions; the last request swaps them in and keeps the old tables for undo.
- */
 export class RestoreJob {
-  readonly tables = new Map<string, TableInFile>();
-  private phase: 'validate' | 'load' | 'done' = 'validate';
-  private statements: AsyncGenerator<SqlStatement, ReaderState> | null = null;
-  /** Where the reader stands: after the last statement handed out. */
+  private phase: 'load' | 'done' = 'load';
+  private reader: DumpReader | null = null;
+  private readonly parser: StatementParser;
+  private session = new SessionModel();
+  /** the session as the connection has it (statements queued or sent) */
+  private sentSession: SessionState | null = null;
   private position: ReaderState = { ...START };
-  private skippedProtected = 0;
   private connection: Connection | null = null;
-  /** Live table → shadow table, for every table this restore has written so far. */
-  private readonly shadows = new Map<string, string>();
-  /** The dump's session SETs met so far, replayed on a new connection after a restart. */
-  private readonly sets: string[] = [];
+  /** Live table → its shadow, for every table this restore has written so far. */
+  private readonly shadows = new Map<string, ShadowInfo>();
+  private readonly constraintNames = new Map<string, string>();
+  /** Tables of the file the restore wrote (after the chosen-table filter). */
+  private readonly seen = new Set<string>();
+  private notes: RestoreNotes = { protectedStatements: 0, otherTables: [], objects: [], settings: [] };
   private liveTables = new Set<string>();
-  /**
-   * What this job knows of each shadow: absent (not created yet, or dropped), empty (created, no row yet), or filled.
-   * Unknown (after a restart) means: execute everything as written.
-   */
+  /** What this job knows of each shadow; unknown (after a restart) means: execute everything as written. */
   private readonly shadowState = new Map<string, 'absent' | 'empty' | 'filled'>();
-  private batch: QueuedStatement[] = [];
+  private batch: string[] = [];
+  private batchLines: number[] = [];
   private inflight: Promise<unknown> | null = null;
   private batchBytes = 0;
-  /** The server's max_allowed_packet: no query may be longer. */
+  /** The server's max_allowed_packet: no query (and so no statement) may be longer. */
   private maxPacket = 16 * 1024 * 1024;
+  private serverVersion = 101100;
   private chosen: Set<string> | null = null;
+  private bytesTotal: number;
+  private gzip = false;
   /** Set when the restore has swapped its tables in. */
   undo: UndoRecord | null = null;
 
-  /** Bytes the reader will go through: the file's size, or for gzip the size of what it holds. */
-  private readonly bytesTotal: number;
-
-  constructor(
+  private constructor(
     readonly id: string,
-    readonly path: string,
+    private readonly handle: FileHandle,
     readonly filename: string,
-    /** The file's size on disk (with its time, it tells a resumed job that the file is the one it checked). */
-    readonly size: number,
+    private readonly file: { size: number; mtimeMs: number; dev: number; ino: number },
     private readonly settings: RestoreSettings,
   ) {
-    this.bytesTotal = uncompressedLength(path, size);
+    this.parser = new StatementParser(settings.rules.database);
+    this.bytesTotal = file.size;
   }
 
-  /** Tables the caller wants; null restores every table of the file. Checked against the file once validation has listed them. */
+  /** Opens the file (once: every later step reads this same handle) and checks what can be checked before any write. */
+  static async start(id: string, path: string, filename: string, settings: RestoreSettings): Promise<RestoreJob> {
+    const opened = await openBackupForRead(path);
+    try {
+      if ((await isOwnBackup(opened.handle)) && !(await hasCompletionFooter(opened.handle))) throw new UserError('error_incomplete');
+      const job = new RestoreJob(id, opened.handle, filename, opened, settings);
+      const { length, gzip } = await uncompressedLength(opened.handle, opened.size);
+      job.bytesTotal = length;
+      job.gzip = gzip;
+      // SQL is text: a NUL byte near the start means an image, an archive or a UTF-16 file, not a dump.
+      const head = Buffer.alloc(Math.min(opened.size, 4096));
+      await opened.handle.read(head, 0, head.length, 0);
+      if (!gzip && head.includes(0)) throw new UserError('error_not_sql');
+      return job;
+    } catch (error) {
+      await opened.handle.close();
+      throw error;
+    }
+  }
+
+  /** Rebuilds a job from its state file after a restart: the same file (device, inode, size, time) or nothing. */
+  static async resume(path: string, state: RestoreJobState, settings: RestoreSettings): Promise<RestoreJob | null> {
+    const opened = await openBackupForRead(path).catch(() => null);
+    if (!opened) return null;
+    if (opened.dev !== state.dev || opened.ino !== state.ino || opened.size !== state.size || opened.mtimeMs !== state.mtimeMs) {
+      await opened.handle.close();
+      return null;
+    }
+    const job = new RestoreJob(state.id, opened.handle, state.filename, opened, settings);
+    const { length, gzip } = await uncompressedLength(opened.handle, opened.size);
+    job.bytesTotal = length;
+    job.gzip = gzip;
+    job.choose(state.chosen);
+    return job;
+  }
+
+  /** Tables the caller wants; null restores every table of the file. */
   choose(tables: string[] | null): void {
     this.chosen = tables ? new Set(tables) : null;
   }
 
   /** The part of the job a restarted process needs, besides what the database holds. */
-  snapshot(owner: string, startedAt: Date, step: number, lastReply: Record<string, unknown> | null, mtimeMs: number): RestoreJobState {
+  snapshot(owner: string, startedAt: Date, step: number, lastReply: Record<string, unknown> | null): RestoreJobState {
     return {
       id: this.id,
       owner,
       filename: this.filename,
-      size: this.size,
-      mtimeMs,
+      size: this.file.size,
+      mtimeMs: this.file.mtimeMs,
+      dev: this.file.dev,
+      ino: this.file.ino,
       startedAt: startedAt.toISOString(),
       chosen: this.chosen ? [...this.chosen] : null,
-      phase: this.phase === 'validate' ? 'validate' : 'load',
-      position: this.phase === 'validate' ? { ...this.position } : { ...START },
-      tables: [...this.tables.values()],
       step,
       lastReply,
     };
   }
 
-  /** Rebuilds a job from its state file after a restart; the load position comes from the database. */
-  static resume(path: string, state: RestoreJobState, settings: RestoreSettings): RestoreJob {
-    const job = new RestoreJob(state.id, path, state.filename, state.size, settings);
-    job.choose(state.chosen);
-    job.phase = state.phase;
-    for (const table of state.tables) job.tables.set(table.name, table);
-    if (state.phase === 'validate') job.position = { ...state.position };
-    return job;
-  }
-
   async advance(deadline: number): Promise<RestoreProgress> {
-    if (this.phase === 'validate') await this.validate(deadline);
-    if (this.phase === 'load' && Date.now() < deadline) await this.load(deadline);
-    return { phase: this.phase, bytesDone: this.position.offset, bytesTotal: this.bytesTotal, skippedProtected: this.skippedProtected, undo: this.undo ?? undefined };
-  }
-
-  private async nextStatement(): Promise<SqlStatement | null> {
-    if (!this.statements) {
-      const position = this.position;
-      this.statements = readStatements(await openDumpStream(this.path, position.offset), position, {
-        // The command takes its whole line: what follows starts on the next one.
-        onDelimiter: (change) => (this.position = { offset: change.end, line: change.line + 1, delimiter: change.delimiter }),
-      });
-    }
-    let item: IteratorResult<SqlStatement, ReaderState>;
     try {
-      item = await this.statements.next();
+      await this.load(deadline);
     } catch (error) {
-      if (error instanceof TruncatedDumpError) throw new UserError('error_truncated', [error.line]);
-      if (error instanceof DumpParseError) throw new UserError('error_forbidden', [error.line, 'DELIMITER']);
-      throw error;
+      throw this.publicError(error);
     }
-    if (item.done) {
-      this.statements = null;
-      this.position = item.value;
-      return null;
-    }
-    const statement = item.value;
-    this.position = { offset: statement.end, line: statement.endLine, delimiter: this.position.delimiter };
-    return statement;
-  }
-
-  private async validate(deadline: number): Promise<void> {
-    while (true) {
-      const statement = await this.nextStatement();
-      if (!statement) break;
-      const verdict = checkStatement(statement.sql, this.settings.guard);
-      if (verdict.verdict === 'forbid') throw new UserError('error_forbidden', [statement.line, verdict.head]);
-      if (verdict.verdict === 'allow' && isDataStatement(verdict.kind)) {
-        for (const table of verdict.tables) {
-          const entry = this.tables.get(table) ?? { name: table, statements: 0, bytes: 0 };
-          entry.statements++;
-          entry.bytes += statement.sql.length;
-          this.tables.set(table, entry);
-        }
-      }
-      if (Date.now() >= deadline) return;
-    }
-    if (this.tables.size === 0) throw new UserError('error_empty');
-    if (this.chosen) {
-      for (const table of this.chosen) if (!this.tables.has(table)) throw new UserError('error_table', [table]);
-    }
-    this.phase = 'load';
-    this.position = { ...START };
-  }
-
-  private async openConnection(): Promise<Connection> {
-    const connection = await mysql.createConnection({
-      ...this.settings.connection,
-      multipleStatements: true,
-      // Statement bytes travel unchanged: the file's bytes become a latin1 string and mysql2 sends it as 'binary'.
-      // Without SESSION_TRACK mysql2 does not follow the dump's SET NAMES and re-encode (double-encoding every non-ASCII byte).
-      charset: 'BINARY',
-      flags: ['-SESSION_TRACK'],
-    });
-    await connection.query(
-      "SET NAMES utf8mb4; SET SESSION time_zone = '+00:00', foreign_key_checks = 0, unique_checks = 0, sql_mode = 'NO_AUTO_VALUE_ON_ZERO'",
-    );
-    try {
-      await holdDatabaseLock(connection, String(this.settings.connection.database));
-    } catch (error) {
-      connection.destroy();
-      throw error;
-    }
-    await connection.query(
-      `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(STATE_TABLE)} (job_id varchar(32) NOT NULL PRIMARY KEY, state longtext NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
-    );
-    const [packetRows] = await connection.query('SELECT @@max_allowed_packet AS size');
-    this.maxPacket = Number((packetRows as Array<{ size: number | string }>)[0].size);
-    const [rows] = await connection.query('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()');
-    this.liveTables = new Set((rows as Array<{ name: string }>).map((row) => row.name));
-    // After a restart: continue exactly after the last committed batch, with the dump's SETs of before.
-    const [stateRows] = await connection.query(`SELECT state FROM ${quoteIdentifier(STATE_TABLE)} WHERE job_id = ?`, [this.id]);
-    const saved = (stateRows as Array<{ state: string }>)[0];
-    if (saved) {
-      const state = JSON.parse(saved.state) as LoadState;
-      this.position = state.position;
-      this.skippedProtected = state.skippedProtected;
-      for (const [live, shadow] of state.shadows) this.shadows.set(live, shadow);
-      for (const set of state.sets) {
-        this.sets.push(set);
-        await connection.query(set);
-      }
-    }
-    return connection;
-  }
-
-  private loadState(position: ReaderState): string {
-    const state: LoadState = { position, sets: this.sets, shadows: [...this.shadows], skippedProtected: this.skippedProtected };
-    return `REPLACE INTO ${quoteIdentifier(STATE_TABLE)} (job_id, state) VALUES ('${this.id}', ${literalJson(state)})`;
+    return { phase: this.phase, bytesDone: this.position.offset, bytesTotal: this.bytesTotal, notes: this.notes, undo: this.undo ?? undefined };
   }
 
   /** Loads until the deadline; a lost connection is replaced once per request, continuing from the committed position. */
@@ -333,155 +297,291 @@ export class RestoreJob {
     }
   }
 
+  private async openConnection(): Promise<Connection> {
+    const connection = await mysql.createConnection({
+      ...this.settings.connection,
+      multipleStatements: true,
+      // The restore's SQL is a latin1 string whose code units are the bytes to send; mysql2 sends it as 'binary'.
+      // Without SESSION_TRACK mysql2 does not follow SET character_set_client and re-encode (double-encoding every byte).
+      charset: 'BINARY',
+      flags: ['-SESSION_TRACK'],
+    });
+    try {
+      await connection.query("SET NAMES utf8mb4; SET SESSION foreign_key_checks = 0, unique_checks = 0");
+      await holdDatabaseLock(connection, String(this.settings.connection.database));
+      await connection.query(
+        `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(STATE_TABLE)} (job_id varchar(32) NOT NULL PRIMARY KEY, state longtext NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+      );
+      const [serverRows] = await connection.query('SELECT @@max_allowed_packet AS size, @@version AS version');
+      const server = (serverRows as Array<{ size: number | string; version: string }>)[0];
+      this.maxPacket = Number(server.size);
+      const [major, minor, patch] = String(server.version).split(/[.-]/).map(Number);
+      this.serverVersion = major * 10000 + minor * 100 + (patch || 0);
+      const [rows] = await connection.query('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()');
+      this.liveTables = new Set((rows as Array<{ name: string }>).map((row) => row.name));
+      // After a restart: continue exactly after the last committed batch, with the session the file had set by then.
+      const [stateRows] = await connection.query(`SELECT state FROM ${quoteIdentifier(STATE_TABLE)} WHERE job_id = ?`, [this.id]);
+      const saved = (stateRows as Array<{ state: string }>)[0];
+      this.session = new SessionModel(INITIAL_SESSION);
+      if (saved) {
+        const state = JSON.parse(saved.state) as LoadState;
+        this.position = state.position;
+        this.session = new SessionModel(state.session);
+        for (const [live, shadow] of state.shadows) this.shadows.set(live, shadow);
+        for (const [temporary, original] of state.constraintNames) this.constraintNames.set(temporary, original);
+        for (const table of state.seen) this.seen.add(table);
+        this.notes = state.notes;
+      }
+      for (const statement of this.session.statementsSince(null)) await connection.query(statement);
+      this.sentSession = structuredClone(this.session.state);
+      return connection;
+    } catch (error) {
+      connection.destroy();
+      throw error;
+    }
+  }
+
+  private loadState(): string {
+    const state: LoadState = {
+      position: this.position,
+      session: this.session.state,
+      shadows: [...this.shadows],
+      constraintNames: [...this.constraintNames],
+      seen: [...this.seen],
+      notes: this.notes,
+    };
+    return `REPLACE INTO ${quoteIdentifier(STATE_TABLE)} (job_id, state) VALUES ('${this.id}', ${literalJson(state)})`;
+  }
+
   /** Forgets everything not committed: the next connection starts from the position recorded with the last batch. */
   private async dropConnection(): Promise<void> {
     this.inflight = null;
     this.batch = [];
+    this.batchLines = [];
     this.batchBytes = 0;
-    await this.statements?.return(undefined as unknown as ReaderState).catch(() => undefined);
-    this.statements = null;
+    await this.reader?.close().catch(() => undefined);
+    this.reader = null;
     this.connection?.destroy();
     this.connection = null;
     this.shadows.clear();
     this.shadowState.clear();
-    this.sets.length = 0;
+    this.constraintNames.clear();
+    this.seen.clear();
+    this.notes = { protectedStatements: 0, otherTables: [], objects: [], settings: [] };
     this.position = { ...START };
+  }
+
+  private async openReader(): Promise<DumpReader> {
+    // A gzip file may not hold more than its trailer claims (plus 4 GiB wraps are already counted in bytesTotal).
+    const stream = await openDumpHandle(this.handle, this.position.offset, this.gzip ? this.bytesTotal : Infinity);
+    return new DumpReader(stream, this.position, { mode: this.session.lexerMode(this.serverVersion), maxStatementBytes: this.maxPacket - 1024 });
+  }
+
+  private async nextStatement(): Promise<ScannedStatement | null> {
+    this.reader ??= await this.openReader();
+    try {
+      const statement = await this.reader.next();
+      if (statement) this.position = { offset: statement.end, line: statement.endLine, delimiter: statement.delimiter };
+      else this.position = this.reader.state;
+      return statement;
+    } catch (error) {
+      if (error instanceof TruncatedDumpError) throw new UserError('error_truncated', [error.line]);
+      if (error instanceof StatementTooLargeError) throw new UserError('error_statement_size', [error.line, error.limit]);
+      if (error instanceof DumpParseError) throw new UserError('error_delimiter', [error.line]);
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (code.startsWith('Z_') || code === 'DECOMPRESSED_TOO_LARGE') throw new UserError('error_gzip');
+      throw error;
+    }
   }
 
   private async loadUntil(deadline: number): Promise<void> {
     this.connection ??= await this.openConnection();
-    while (true) {
+    for (;;) {
       const statement = await this.nextStatement();
       if (!statement) break;
       await this.loadStatement(statement);
       if (this.batchBytes >= Math.min(BATCH_BYTES, this.maxPacket / 4)) await this.flush();
       if (Date.now() >= deadline) {
-        await this.flush();
+        await this.flush(true);
         await this.settle();
         return;
       }
     }
-    await this.flush();
+    await this.flush(true);
     await this.settle();
+    if (this.chosen) for (const table of this.chosen) if (!this.seen.has(table)) throw new UserError('error_table', [table]);
+    if (this.shadows.size === 0) throw new UserError(this.notes.otherTables.length || this.notes.protectedStatements ? 'error_nothing_to_restore' : 'error_empty');
     await this.swap();
     this.phase = 'done';
   }
 
-  private async loadStatement(statement: SqlStatement): Promise<void> {
-    // Validation checked every statement of this very file (its size and time are checked again on resume).
-    const verdict = classifyCheckedStatement(statement.sql, this.settings.guard);
-    if (verdict.verdict === 'forbid') throw new UserError('error_forbidden', [statement.line, verdict.head]);
-    if (verdict.verdict === 'skip') {
-      this.skippedProtected++;
-      return;
+  private async loadStatement(scanned: ScannedStatement): Promise<void> {
+    const mode = this.reader!.mode;
+    let statement: Statement;
+    try {
+      statement = this.parser.parse(scanned.sql, scanned.tokens, mode.backslashEscapes);
+    } catch (error) {
+      if (error instanceof StatementRefused) throw refusalError(scanned.line, error);
+      throw error;
     }
-    const queued: QueuedStatement = { sql: statement.sql, line: statement.line, end: { ...this.position } };
-    switch (verdict.kind) {
+    const context: EmitContext = { sql: scanned.sql, tokens: scanned.tokens, mode };
+    switch (statement.kind) {
       case 'set': {
-        // The dump's own session settings (SQL_MODE, NAMES, time_zone) apply to what follows, in order.
-        const text = statement.sql.toString('latin1');
-        if (!this.sets.includes(text)) this.sets.push(text);
-        this.queue(queued);
+        try {
+          this.session.apply(statement.assignments);
+        } catch (error) {
+          if (error instanceof StatementRefused) throw refusalError(scanned.line, error);
+          throw error;
+        }
+        Object.assign(this.reader!.mode, this.session.lexerMode(this.serverVersion));
+        for (const name of this.session.state.ignored) if (!this.notes.settings.includes(name)) this.notes.settings.push(name);
+        for (const sql of this.session.statementsSince(this.sentSession)) this.queue(sql, scanned.line);
+        this.sentSession = structuredClone(this.session.state);
         return;
       }
-      case 'lock_tables':
-      case 'unlock_tables':
-      case 'transaction':
-      case 'empty':
-        // This job commits its own batches; the dump's locks and transactions would only cut them up.
+      case 'ignored':
         return;
-      default: {
-        const tables = verdict.tables.filter((table) => !this.chosen || this.chosen.has(table));
-        if (tables.length === 0) return;
-        if (tables.length !== verdict.tables.length) throw new UserError('error_mixed_tables', [statement.line]);
-        for (const table of tables) await this.ensureShadow(table, verdict.kind, statement);
-        const renamed = { ...queued, sql: renameStatementTables(statement.sql, this.shadows) };
-        if (verdict.kind === 'insert' || verdict.kind === 'replace') {
-          for (const table of tables) this.shadowState.set(table, 'filled');
-          return this.queue(renamed);
+      case 'skipped':
+        if (!this.notes.objects.some((o) => o.what === statement.what && o.name === statement.name)) this.notes.objects.push({ what: statement.what, name: statement.name });
+        return;
+      default:
+        break;
+    }
+    const tables = statement.kind === 'drop_table' ? statement.tables : [statement.table];
+    const wanted: string[] = [];
+    let skippedProtected = false;
+    for (const table of tables) {
+      if (!this.hasPrefix(table) || table.startsWith(RESERVED_TABLE_PREFIX)) {
+        if (!this.notes.otherTables.includes(table)) this.notes.otherTables.push(table);
+      } else if (this.isProtected(table)) skippedProtected = true;
+      else if (!this.chosen || this.chosen.has(table)) wanted.push(table);
+    }
+    if (skippedProtected) this.notes.protectedStatements++;
+    if (wanted.length === 0) return;
+    for (const table of wanted) {
+      this.seen.add(table);
+      await this.ensureShadow(table, statement);
+    }
+    const shadow = (table: string): string => (this.shadows.get(table) as ShadowInfo).name;
+    switch (statement.kind) {
+      case 'insert':
+        this.shadowState.set(statement.table, 'filled');
+        this.queue(emitInsert(context, statement, this.parser, shadow(statement.table)), scanned.line);
+        return;
+      case 'truncate':
+        // Emptying a shadow that holds nothing would still cost a commit.
+        if (this.shadowState.get(statement.table) === 'empty') return;
+        await this.executeAlone(`TRUNCATE TABLE ${quoteIdentifier(shadow(statement.table))}`, scanned.line);
+        this.shadowState.set(statement.table, 'empty');
+        return;
+      case 'drop_table': {
+        const present = wanted.filter((table) => this.shadowState.get(table) !== 'absent');
+        if (present.length === 0) return;
+        await this.executeAlone(`DROP TABLE IF EXISTS ${present.map((table) => quoteIdentifier(shadow(table))).join(', ')}`, scanned.line);
+        for (const table of present) {
+          this.shadowState.set(table, 'absent');
+          (this.shadows.get(table) as ShadowInfo).keepsLiveDefinition = false;
         }
-        // Emptying a shadow that holds nothing, or dropping one that does not exist, is a no-op that would still cost a commit;
+        return;
+      }
+      case 'create_table': {
+        const table = statement.table;
+        const state = this.shadowState.get(table);
+        if (statement.ifNotExists && (state === 'empty' || state === 'filled')) return;
+        // After a restart the shadow's state is unknown: IF NOT EXISTS keeps what a first run loaded, a plain CREATE
+        // replaces it (the committed position is before this CREATE, so nothing after it was kept).
+        const keepExisting = statement.ifNotExists && state === undefined;
+        if (state !== 'absent' && !keepExisting) await this.executeAlone(`DROP TABLE IF EXISTS ${quoteIdentifier(shadow(table))}`, 0);
+        const names = new Map<string, string>();
+        for (const key of statement.foreignKeys) {
+          const temporary = temporaryConstraintName(shadow(table), key.name);
+          names.set(key.name, temporary);
+          this.constraintNames.set(temporary, key.name);
+        }
+        await this.executeAlone(emitCreateTable(context, statement, shadow(table), names, keepExisting), scanned.line);
+        this.shadowState.set(table, 'empty');
+        (this.shadows.get(table) as ShadowInfo).keepsLiveDefinition = false;
+        return;
+      }
+      case 'alter_table': {
         // DISABLE/ENABLE KEYS only speed up MyISAM loads (InnoDB ignores them) and never change the data.
-        if (verdict.kind === 'truncate' && tables.every((table) => this.shadowState.get(table) === 'empty')) return;
-        if (verdict.kind === 'drop_table' && tables.every((table) => this.shadowState.get(table) === 'absent')) return;
-        const ifNotExists = verdict.kind === 'create_table' && isCreateIfNotExists(statement.sql);
-        if (ifNotExists && tables.every((table) => ['empty', 'filled'].includes(this.shadowState.get(table) ?? ''))) return;
-        if (verdict.kind === 'alter_table' && KEYS_SWITCH.test(statement.sql.subarray(0, 400).toString('latin1'))) return;
-        await this.flush();
-        await this.settle();
-        if (verdict.kind === 'alter_table') {
-          // Not idempotent (ADD KEY twice fails): its position is committed with it, so a restart never runs it again.
-          await this.execute([renamed]);
-        } else {
-          // CREATE, DROP and TRUNCATE can run again after a restart (a plain CREATE after dropping what it would create),
-          // so they go without a position record of their own: one commit each, as the mysql client does.
-          if (verdict.kind === 'create_table' && !ifNotExists) {
-            for (const table of tables) if (this.shadowState.get(table) === undefined) await this.dropShadow(table, statement.line);
-          }
-          await this.executeAlone(renamed);
+        if (statement.keysSwitch) return;
+        const names = new Map<string, string>();
+        for (const key of statement.foreignKeys) {
+          const temporary = temporaryConstraintName(shadow(statement.table), key.name);
+          names.set(key.name, temporary);
+          this.constraintNames.set(temporary, key.name);
         }
-        if ((verdict.kind === 'create_table' && !ifNotExists) || verdict.kind === 'truncate') for (const table of tables) this.shadowState.set(table, 'empty');
-        if (ifNotExists) for (const table of tables) if (this.shadowState.get(table) === 'absent') this.shadowState.set(table, 'empty');
-        if (verdict.kind === 'drop_table') for (const table of tables) this.shadowState.set(table, 'absent');
+        await this.executeAlone(emitAlterTable(context, statement, shadow(statement.table), names), scanned.line);
+        return;
       }
     }
   }
 
-  private queue(statement: QueuedStatement): void {
-    this.batch.push(statement);
-    this.batchBytes += statement.sql.length;
+  private hasPrefix(table: string): boolean {
+    return table.startsWith(this.settings.rules.prefix);
   }
 
-  // The shadow starts as an empty copy of the live table, so a file of only TRUNCATE + INSERT (OpenCart's format) restores,
-  // and `CREATE TABLE IF NOT EXISTS` (ours) keeps the live definition (MariaDB cannot print some of it, e.g. emoji ENUM
-  // members). A file that drops or plainly creates the table builds the shadow itself, so no copy is made first.
-  private async ensureShadow(table: string, kind: string, statement: SqlStatement): Promise<void> {
+  private isProtected(table: string): boolean {
+    const lower = table.toLowerCase();
+    return this.settings.rules.protectedTables.some((name) => name.toLowerCase() === lower);
+  }
+
+  private queue(sql: string, line: number): void {
+    this.batch.push(sql);
+    this.batchLines.push(line);
+    this.batchBytes += sql.length;
+  }
+
+  /**
+   * The shadow starts as an empty copy of the live table, so a file of only TRUNCATE + INSERT (OpenCart's format) restores,
+   * and `CREATE TABLE IF NOT EXISTS` (ours) keeps the live definition (MariaDB cannot print some of it, e.g. emoji ENUM
+   * members). A file that drops or plainly creates the table builds the shadow itself, so no copy is made first.
+   */
+  private async ensureShadow(table: string, statement: Statement): Promise<void> {
     if (this.shadows.has(table)) return;
-    await this.flush();
+    await this.flush(false);
     await this.settle();
     const shadow = reservedName('n', table);
-    const connection = this.connection as Connection;
-    const buildsItself = kind === 'drop_table' || (kind === 'create_table' && !isCreateIfNotExists(statement.sql));
-    try {
-      if (this.liveTables.has(shadow)) await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(shadow)}`);
-      this.shadowState.set(table, 'absent');
-      if (!buildsItself && this.liveTables.has(table)) {
-        await connection.query(`CREATE TABLE ${quoteIdentifier(shadow)} LIKE ${quoteIdentifier(table)}`);
-        this.shadowState.set(table, 'empty');
-      }
-    } catch (error) {
-      throw statementError(statement.line, error);
+    const buildsItself = statement.kind === 'drop_table' || (statement.kind === 'create_table' && !statement.ifNotExists);
+    const info: ShadowInfo = { name: shadow, keepsLiveDefinition: false };
+    await this.executeAlone(`DROP TABLE IF EXISTS ${quoteIdentifier(shadow)}`, 0);
+    this.shadowState.set(table, 'absent');
+    if (!buildsItself && this.liveTables.has(table)) {
+      await this.executeAlone(`CREATE TABLE ${quoteIdentifier(shadow)} LIKE ${quoteIdentifier(table)}`, 0);
+      this.shadowState.set(table, 'empty');
+      info.keepsLiveDefinition = true;
     }
-    this.shadows.set(table, shadow);
+    this.shadows.set(table, info);
   }
 
-  private async executeAlone(statement: QueuedStatement): Promise<void> {
+  /** DDL: runs on its own (the server commits it anyway), followed by the position after it. */
+  private async executeAlone(sql: string, line: number): Promise<void> {
+    await this.flush(false);
+    await this.settle();
     try {
-      await (this.connection as Connection).query(statement.sql.toString('latin1'));
-    } catch (error) {
-      throw statementError(statement.line, error);
-    }
-  }
-
-  private async dropShadow(table: string, line: number): Promise<void> {
-    try {
-      await (this.connection as Connection).query(`DROP TABLE IF EXISTS ${quoteIdentifier(this.shadows.get(table) as string)}`);
+      await (this.connection as Connection).query(sql);
     } catch (error) {
       throw statementError(line, error);
     }
+    if (line > 0) await (this.connection as Connection).query(this.loadState());
   }
 
   /**
    * Sends the queued statements without waiting for them: the server executes one batch while the next is read and checked
    * (one batch in flight at most, so memory stays bounded and errors surface at the next flush or settle).
+   * `always`: send the position record even without statements (statements that had no effect moved it).
    */
-  private async flush(): Promise<void> {
-    if (this.batch.length === 0) return;
+  private async flush(always = false): Promise<void> {
+    if (this.batch.length === 0 && !always) return;
     await this.settle();
     const batch = this.batch;
+    const lines = this.batchLines;
     this.batch = [];
+    this.batchLines = [];
     this.batchBytes = 0;
-    this.inflight = this.execute(batch).then(
+    const record = this.loadState();
+    this.inflight = this.execute(batch, lines, record).then(
       () => null,
       (error: unknown) => error,
     );
@@ -499,19 +599,17 @@ export class RestoreJob {
    * Runs statements as one multi-statement transaction that also records the position after them, so a restart never runs
    * a statement twice; on failure, finds the statement the server rejected, for its line.
    */
-  private async execute(batch: QueuedStatement[]): Promise<void> {
+  private async execute(batch: string[], lines: number[], record: string): Promise<void> {
     const connection = this.connection as Connection;
-    const text = batch.map((statement) => statement.sql.toString('latin1'));
-    const record = this.loadState(batch[batch.length - 1].end);
-    const size = text.reduce((sum, part) => sum + part.length + 2, record.length + 64);
+    const size = batch.reduce((sum, part) => sum + part.length + 2, record.length + 64);
     try {
       if (size < this.maxPacket) {
-        await connection.query(['START TRANSACTION', ...text, record, 'COMMIT'].join(';\n'));
+        await connection.query(['START TRANSACTION', ...batch, record, 'COMMIT'].join(';\n'));
       } else {
         // One query may not exceed max_allowed_packet: a batch holding a statement near that size goes one statement per
         // query, still in one transaction with its position record.
         await connection.query('START TRANSACTION');
-        for (const part of text) await connection.query(part);
+        for (const part of batch) await connection.query(part);
         await connection.query(record);
         await connection.query('COMMIT');
       }
@@ -519,51 +617,57 @@ export class RestoreJob {
     } catch (error) {
       if (isConnectionLost(error)) throw error;
       await connection.query('ROLLBACK').catch(() => undefined);
-      if (batch.length === 1) throw statementError(batch[0].line, error);
+      if (batch.length <= 1) throw statementError(lines[0] ?? 0, error);
     }
     await connection.query('START TRANSACTION');
     try {
       for (let i = 0; i < batch.length; i++) {
         try {
-          await connection.query(text[i]);
+          await connection.query(batch[i]);
         } catch (error) {
-          throw statementError(batch[i].line, error);
+          throw statementError(lines[i], error);
         }
       }
     } finally {
       await connection.query('ROLLBACK').catch(() => undefined);
     }
-    throw statementError(batch[batch.length - 1].line, new Error('the batch failed'));
+    throw statementError(lines[lines.length - 1], new Error('the batch failed'));
   }
 
   private async swap(): Promise<void> {
     const connection = this.connection as Connection;
-    if (this.shadows.size === 0) throw new UserError('error_empty');
     // Undo keeps one generation: this restore keeps under the other generation's names, and the previous restore's kept
     // tables are dropped in the background afterwards (housekeeping), not while the shop owner waits.
     const previous = await readJsonFile<UndoRecord>(this.settings.undoFile);
     const generation = previous?.tables.some((t) => t.kept?.startsWith(`${RESERVED_TABLE_PREFIX}o_`)) ? 'p' : 'o';
-    const renames: string[] = [];
+    const renames: Array<[string, string]> = [];
+    const awayToLive = new Map<string, string>();
+    const fromFile = new Set<string>();
+    const keepKeysOf = new Set<string>();
     const undo: UndoRecord['tables'] = [];
     for (const [live, shadow] of this.shadows) {
       const kept = reservedName(generation, live);
       if (this.liveTables.has(live)) {
         // A leftover of this generation (from an undo or a crash) would block the rename.
         if (this.liveTables.has(kept)) await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(kept)}`);
-        renames.push(`${quoteIdentifier(live)} TO ${quoteIdentifier(kept)}`);
+        renames.push([live, kept]);
+        awayToLive.set(kept, live);
         undo.push({ live, kept });
+        if (shadow.keepsLiveDefinition) keepKeysOf.add(live);
       } else {
         undo.push({ live, kept: null });
       }
-      renames.push(`${quoteIdentifier(shadow)} TO ${quoteIdentifier(live)}`);
+      if (!shadow.keepsLiveDefinition) fromFile.add(live);
+      renames.push([shadow.name, live]);
     }
-    // One statement: MariaDB renames all or none, so the shop never sees a mix of old and new tables.
-    await connection.query(`RENAME TABLE ${renames.join(', ')}`);
+    // One RENAME: MariaDB renames all or none, so the shop never sees a mix of old and new tables.
+    const result = await swapTables(connection, { renames, awayToLive, fromFile, keepKeysOf, constraintNames: this.constraintNames });
     await connection.query(`DELETE FROM ${quoteIdentifier(STATE_TABLE)} WHERE job_id = ?`, [this.id]);
     const now = new Date();
     this.undo = {
       filename: this.filename,
       tables: undo,
+      foreignKeys: result.removedKeys,
       restoredAt: now.toISOString(),
       until: new Date(now.getTime() + this.settings.undoKeepMs).toISOString(),
     };
@@ -571,14 +675,34 @@ export class RestoreJob {
     this.shadows.clear();
   }
 
-  /** Drops the shadow tables and closes the connection; the live tables were never touched. */
+  /** Server messages name the shadow tables; the shop owner knows only the live names. */
+  private publicError(error: unknown): unknown {
+    if (!(error instanceof UserError)) return error;
+    const args = error.args.map((arg) => (typeof arg === 'string' ? this.publicText(arg) : arg));
+    return new UserError(error.key, args);
+  }
+
+  private publicText(text: string): string {
+    let out = text;
+    for (const [live, shadow] of this.shadows) out = out.split(shadow.name).join(live);
+    for (const [temporary, original] of this.constraintNames) out = out.split(temporary).join(original);
+    // Anything reserved left (a name this job did not make) is not the shop owner's business.
+    return out.replace(/_bkr_[a-z]_/g, '');
+  }
+
+  /** Drops the shadow tables and closes the connection and the file; the live tables were never touched. */
   async abort(): Promise<void> {
     await this.settle().catch(() => undefined);
-    await this.statements?.return(undefined as unknown as ReaderState).catch(() => undefined);
-    this.statements = null;
+    await this.reader?.close().catch(() => undefined);
+    this.reader = null;
+    if (!this.connection) this.connection = await this.openConnection().catch(() => null);
     if (this.connection) {
+      const [rows] = await this.connection
+        .query('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()')
+        .catch(() => [[]] as unknown as [Array<{ name: string }>]);
+      const present = new Set((rows as Array<{ name: string }>).map((row) => row.name));
       for (const shadow of this.shadows.values()) {
-        await this.connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(shadow)}`).catch(() => undefined);
+        if (present.has(shadow.name)) await this.connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(shadow.name)}`).catch(() => undefined);
       }
       await this.connection.query(`DELETE FROM ${quoteIdentifier(STATE_TABLE)} WHERE job_id = ?`, [this.id]).catch(() => undefined);
       await this.connection.query('DO RELEASE_ALL_LOCKS()').catch(() => undefined);
@@ -586,27 +710,31 @@ export class RestoreJob {
       this.connection = null;
     }
     this.shadows.clear();
+    await this.handle.close().catch(() => undefined);
   }
 
-  /** Lets go of the connection and the file (end of the job, or the process is stopping: the job can resume later). */
+  /** Lets go of the connection (end of a request's work, or the process is stopping: the job can resume later). */
   async close(): Promise<void> {
     await this.settle().catch(() => undefined);
-    await this.statements?.return(undefined as unknown as ReaderState).catch(() => undefined);
-    this.statements = null;
+    await this.reader?.close().catch(() => undefined);
+    this.reader = null;
     await this.connection?.query('DO RELEASE_ALL_LOCKS()').catch(() => undefined);
     this.connection?.destroy();
     this.connection = null;
+    if (this.phase === 'done') await this.handle.close().catch(() => undefined);
+  }
+
+  /** Closes the file too (the job is over or forgotten). */
+  async release(): Promise<void> {
+    await this.close();
+    await this.handle.close().catch(() => undefined);
   }
 }
 
-// The state is ASCII JSON (non-ASCII escaped as \uXXXX), so it survives the latin1 path of the restore connection unchanged.
+// The state is ASCII JSON (non-ASCII escaped as \uXXXX), so it survives the binary path of the restore connection unchanged.
 function literalJson(value: unknown): string {
   const json = JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
   return "'" + json.replace(/\\/g, '\\\\').replace(/'/g, "\\'") + "'";
-}
-
-function isCreateIfNotExists(sql: Buffer): boolean {
-  return CREATE_IF_NOT_EXISTS.test(sql.subarray(0, 200).toString('latin1'));
 }
 
 function statementError(line: number, error: unknown): unknown {
@@ -615,21 +743,31 @@ function statementError(line: number, error: unknown): unknown {
   return new UserError('error_statement', [line, message]);
 }
 
-function isDataStatement(kind: string): boolean {
-  return ['create_table', 'drop_table', 'truncate', 'insert', 'replace', 'alter_table'].includes(kind);
-}
-
 /** Puts the kept tables of the last restore back, in one RENAME TABLE, and drops what the restore had written. */
 export async function undoRestore(connection: Connection, record: UndoRecord): Promise<void> {
-  const renames: string[] = [];
+  const renames: Array<[string, string]> = [];
+  const awayToLive = new Map<string, string>();
   const drops: string[] = [];
   for (const { live, kept } of record.tables) {
     const discard = reservedName('n', live);
     await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(discard)}`);
-    renames.push(`${quoteIdentifier(live)} TO ${quoteIdentifier(discard)}`);
-    if (kept) renames.push(`${quoteIdentifier(kept)} TO ${quoteIdentifier(live)}`);
+    renames.push([live, discard]);
+    if (kept) {
+      renames.push([kept, live]);
+      awayToLive.set(discard, live);
+    }
     drops.push(quoteIdentifier(discard));
   }
-  await connection.query(`RENAME TABLE ${renames.join(', ')}`);
+  // The restored tables give their keys up; the kept tables get back the keys they had before the restore.
+  await swapTables(connection, {
+    renames,
+    awayToLive,
+    fromFile: new Set(),
+    keepKeysOf: new Set(),
+    constraintNames: new Map(),
+    restoreKeys: record.foreignKeys ?? [],
+  });
   await connection.query(`DROP TABLE IF EXISTS ${drops.join(', ')}`);
 }
+
+export { quoteName };
