@@ -1,5 +1,5 @@
 // An admin app on a test database and a temporary storage folder, plus a signed-in supertest agent.
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, appendFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
@@ -31,7 +31,7 @@ export async function startTestApp(database: string, overrides: HostConfigInput 
       backup: { requestBudgetMs: 300, ...overrides.backup },
     },
   });
-  const admin = await createAdminApp({ config, log: process.env.TEST_LOG ? undefined : () => undefined });
+  const admin = await createAdminApp({ config, log: process.env.TEST_LOG ? (m, d) => appendFileSync('/tmp/testlog', m + JSON.stringify(d) + '\n') : () => undefined });
   const app = express();
   app.use('/admin', admin.router);
   return {

@@ -70,6 +70,8 @@ export async function startServerProcess(env: Record<string, string>, port: numb
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (chunk) => (output += chunk));
+    // TEST_LOG=1: the server's own log goes to the test's stderr.
+    if (process.env.TEST_LOG) child.stderr!.on('data', (chunk) => process.stderr.write(chunk));
     child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
   });
   return { child, base: `http://127.0.0.1:${port}/admin/` };

@@ -502,14 +502,25 @@ export async function openDumpHandle(handle: FileHandle, startOffset = 0, maxDec
   const { bytesRead } = await handle.read(head, 0, 2, 0);
   const noop = (): void => {};
   if (isGzipMagic(head.subarray(0, bytesRead))) {
-    const source = handle.createReadStream({ start: 0, highWaterMark: READ_CHUNK, autoClose: false });
     const gunzip = createGunzip({ chunkSize: 256 * 1024 });
     const streams: NodeJS.ReadWriteStream[] = [gunzip];
     if (maxDecompressed !== Infinity) streams.push(new ByteLimit(maxDecompressed));
     if (startOffset > 0) streams.push(new SkipBytes(startOffset));
-    return (pipeline as (...args: unknown[]) => Readable)(source, ...streams, noop);
+    return (pipeline as (...args: unknown[]) => Readable)(Readable.from(readChunks(handle, 0)), ...streams, noop);
   }
-  return handle.createReadStream({ start: startOffset, highWaterMark: READ_CHUNK, autoClose: false });
+  return Readable.from(readChunks(handle, startOffset));
+}
+
+/** Positional reads from a handle: stopping the stream never closes the handle (the job reads it again next request). */
+async function* readChunks(handle: FileHandle, start: number): AsyncGenerator<Buffer> {
+  let position = start;
+  for (;;) {
+    const buffer = Buffer.allocUnsafe(READ_CHUNK);
+    const { bytesRead } = await handle.read(buffer, 0, READ_CHUNK, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield buffer.subarray(0, bytesRead);
+  }
 }
 
 /** Opens a dump file by name for {@link readStatements} (tests and tools; the restore reads from one open handle). */
