@@ -645,11 +645,13 @@ export class RestoreJob {
     const fromFile = new Set<string>();
     const keepKeysOf = new Set<string>();
     const undo: UndoRecord['tables'] = [];
+    const [existing] = await connection.query('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()');
+    const present = new Set((existing as Array<{ name: string }>).map((row) => row.name));
     for (const [live, shadow] of this.shadows) {
       const kept = reservedName(generation, live);
       if (this.liveTables.has(live)) {
         // A leftover of this generation (from an undo or a crash) would block the rename.
-        if (this.liveTables.has(kept)) await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(kept)}`);
+        if (present.has(kept)) await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(kept)}`);
         renames.push([live, kept]);
         awayToLive.set(kept, live);
         undo.push({ live, kept });
@@ -657,6 +659,8 @@ export class RestoreJob {
       } else {
         undo.push({ live, kept: null });
       }
+      // A file that drops a table without creating it again removes it (kept for undo like any replaced table).
+      if (!present.has(shadow.name)) continue;
       if (!shadow.keepsLiveDefinition) fromFile.add(live);
       renames.push([shadow.name, live]);
     }
@@ -748,10 +752,13 @@ export async function undoRestore(connection: Connection, record: UndoRecord): P
   const renames: Array<[string, string]> = [];
   const awayToLive = new Map<string, string>();
   const drops: string[] = [];
+  const [existing] = await connection.query('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()');
+  const present = new Set((existing as Array<{ name: string }>).map((row) => row.name));
   for (const { live, kept } of record.tables) {
     const discard = reservedName('n', live);
     await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(discard)}`);
-    renames.push([live, discard]);
+    // A table the restore removed (the file dropped it) has no live copy to set aside.
+    if (present.has(live)) renames.push([live, discard]);
     if (kept) {
       renames.push([kept, live]);
       awayToLive.set(discard, live);

@@ -228,6 +228,8 @@ export class StatementParser {
       if (type !== TOKEN_WORD && type !== TOKEN_IDENT) break;
       words.push(type === TOKEN_WORD ? this.text(i).toUpperCase() : this.identifierAt(i));
     }
+    // Not even a first word: the statement's first characters say what it is.
+    if (words.length === 0) return this.sql.toString('utf8', 0, Math.min(this.sql.length, 40)).trim();
     return words.join(' ').slice(0, 80);
   }
 

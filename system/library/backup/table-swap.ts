@@ -118,7 +118,11 @@ export interface SwapResult {
  */
 export async function swapTables(connection: Connection, plan: SwapPlan): Promise<SwapResult> {
   // Triggers of the tables about to be renamed away, read while they still carry the live names.
-  const liveBefore = [...plan.awayToLive].filter(([away]) => plan.renames.some(([from, to]) => from === plan.awayToLive.get(away) && to === away)).map(([, live]) => live);
+  // Only for live names that a table takes again (a table the file dropped keeps its triggers on the renamed-away copy).
+  const takenAgain = new Set(plan.renames.map(([, to]) => to));
+  const liveBefore = [...plan.awayToLive]
+    .filter(([away, live]) => takenAgain.has(live) && plan.renames.some(([from, to]) => from === live && to === away))
+    .map(([, live]) => live);
   const triggers = await triggersOf(connection, liveBefore);
   await connection.query('SET SESSION foreign_key_checks = 0');
   await connection.query(`RENAME TABLE ${plan.renames.map(([from, to]) => `${quoteIdentifier(from)} TO ${quoteIdentifier(to)}`).join(', ')}`);
@@ -142,7 +146,7 @@ export async function swapTables(connection: Connection, plan: SwapPlan): Promis
     await connection.query(addForeignKeySql(key.table, key, name, target));
   }
   // 3. Tables that kept the live definition get the live table's keys back.
-  const toAdd = [...removedKeys.filter((key) => plan.keepKeysOf.has(key.table)), ...(plan.restoreKeys ?? [])];
+  const toAdd = [...removedKeys.filter((key) => plan.keepKeysOf.has(key.table)), ...(plan.restoreKeys ?? [])].filter((key) => takenAgain.has(key.table));
   for (const key of toAdd) await connection.query(addForeignKeySql(key.table, key, key.name, mapReference(key.referencedTable)));
   return { removedKeys };
 }
