@@ -317,8 +317,7 @@ export class RestoreJob {
       this.maxPacket = Number(server.size);
       const [major, minor, patch] = String(server.version).split(/[.-]/).map(Number);
       this.serverVersion = major * 10000 + minor * 100 + (patch || 0);
-      const [rows] = await connection.query('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()');
-      this.liveTables = new Set((rows as Array<{ name: string }>).map((row) => row.name));
+      this.liveTables = await baseTables(connection);
       // After a restart: continue exactly after the last committed batch, with the session the file had set by then.
       const [stateRows] = await connection.query(`SELECT state FROM ${quoteIdentifier(STATE_TABLE)} WHERE job_id = ?`, [this.id]);
       const saved = (stateRows as Array<{ state: string }>)[0];
@@ -645,8 +644,7 @@ export class RestoreJob {
     const fromFile = new Set<string>();
     const keepKeysOf = new Set<string>();
     const undo: UndoRecord['tables'] = [];
-    const [existing] = await connection.query('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()');
-    const present = new Set((existing as Array<{ name: string }>).map((row) => row.name));
+    const present = await baseTables(connection);
     for (const [live, shadow] of this.shadows) {
       const kept = reservedName(generation, live);
       if (this.liveTables.has(live)) {
@@ -656,7 +654,7 @@ export class RestoreJob {
         awayToLive.set(kept, live);
         undo.push({ live, kept });
         if (shadow.keepsLiveDefinition) keepKeysOf.add(live);
-      } else {
+      } else if (present.has(shadow.name)) {
         undo.push({ live, kept: null });
       }
       // A file that drops a table without creating it again removes it (kept for undo like any replaced table).
@@ -735,6 +733,14 @@ export class RestoreJob {
   }
 }
 
+/** The database's tables (views have names in the same list, but a dump's DROP TABLE never touches them). */
+async function baseTables(connection: Connection): Promise<Set<string>> {
+  const [rows] = await connection.query(
+    "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')",
+  );
+  return new Set((rows as Array<{ name: string }>).map((row) => row.name));
+}
+
 // The state is ASCII JSON (non-ASCII escaped as \uXXXX), so it survives the binary path of the restore connection unchanged.
 function literalJson(value: unknown): string {
   const json = JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
@@ -752,8 +758,7 @@ export async function undoRestore(connection: Connection, record: UndoRecord): P
   const renames: Array<[string, string]> = [];
   const awayToLive = new Map<string, string>();
   const drops: string[] = [];
-  const [existing] = await connection.query('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()');
-  const present = new Set((existing as Array<{ name: string }>).map((row) => row.name));
+  const present = await baseTables(connection);
   for (const { live, kept } of record.tables) {
     const discard = reservedName('n', live);
     await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(discard)}`);
