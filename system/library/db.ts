@@ -42,7 +42,8 @@ export async function openJobConnection(config: HostConfig, extra: Partial<Conne
  * Takes the database's job lock on this connection: one backup or restore at a time per database, across server
  * processes too. MariaDB releases it when the connection ends, so a crashed process never leaves it behind.
  */
-export async function holdDatabaseLock(connection: Connection, database: string): Promise<void> {
-  const [rows] = await connection.query('SELECT GET_LOCK(?, 0) AS locked', [`opencart_backup_restore.${database}`]);
+export async function holdDatabaseLock(connection: Connection, database: string, waitSeconds = 10): Promise<void> {
+  // A short wait: housekeeping holds the lock for a moment while it drops leftovers, and that is no reason to refuse.
+  const [rows] = await connection.query('SELECT GET_LOCK(?, ?) AS locked', [`opencart_backup_restore.${database}`, waitSeconds]);
   if (Number((rows as Array<{ locked: number | string | null }>)[0].locked) !== 1) throw new UserError('error_busy_other');
 }

@@ -203,3 +203,27 @@ describe('one pass from one open file', () => {
     expect((await restore('damaged.sql.gz', gz)).error).toBe(en.error_gzip);
   });
 });
+
+describe('two server processes on one database', () => {
+  it('starting another process (which cleans up leftovers) never drops the tables of a restore that runs elsewhere', async () => {
+    const rowsText = Array.from({ length: 300 }, (_, k) => `INSERT INTO oc_item VALUES ${Array.from({ length: 200 }, (_, i) => `(${k * 200 + i}, 'other ${i}')`).join(',')};`).join('\n');
+    writeFileSync(path.join(paged.backupDir, 'elsewhere.sql'), `${SCHEMA}${rowsText}\n`);
+    const first = (await pagedAdmin.agent.post(`/admin/index.php?route=tool/backup.restore&user_token=${pagedAdmin.token}&filename=elsewhere.sql`).type('form').send('')).body;
+    expect(first.next, JSON.stringify(first)).toBeTruthy();
+    expect(await shadowTables()).toEqual(['_bkr_n_oc_item']);
+    // Its own storage folder: it knows nothing of the running restore but what the database tells.
+    const other = await startTestApp(database.name);
+    try {
+      expect(await shadowTables()).toEqual(['_bkr_n_oc_item']);
+    } finally {
+      await other.close();
+    }
+    let reply: Record<string, unknown> = first;
+    while (reply.next && !reply.error && !reply.success) {
+      const target = new URL(String(reply.next), 'http://x');
+      reply = (await pagedAdmin.agent.post(target.pathname + target.search).type('form').send('')).body;
+    }
+    expect(reply.success, String(reply.error)).toBeTruthy();
+    expect(await rows('SELECT COUNT(*) AS n FROM oc_item')).toEqual([{ n: '60000' }]);
+  });
+});

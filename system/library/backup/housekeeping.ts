@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { HostConfig } from '../config.ts';
 import type { Pool } from '../db.ts';
+import type { PoolConnection } from 'mysql2/promise';
 import { quoteIdentifier } from '../db.ts';
 import type { JobRegistry } from './jobs.ts';
 import { PART_SUFFIX } from './filename.ts';
@@ -28,19 +29,37 @@ export async function cleanStaleFiles(config: HostConfig, pool: Pool, jobs: JobR
     if (stat && now - stat.mtimeMs > config.backup.jobTimeoutMs) await fs.rm(file, { force: true });
   }
 
+  if (jobs.running('restore')) return;
+  // Tables are only dropped under the database's job lock: another server process may be in the middle of a restore
+  // (its shadow tables, state row and kept tables are its own), and it holds the lock as long as it works.
+  const connection = await pool.getConnection();
+  try {
+    const [locked] = await connection.query('SELECT GET_LOCK(?, 0) AS locked', [`opencart_backup_restore.${config.db.database}`]);
+    if (Number((locked as Array<{ locked: number | string | null }>)[0].locked) !== 1) return;
+    try {
+      await dropLeftovers(connection, backupDir, now, config.backup.jobTimeoutMs);
+    } finally {
+      await connection.query('DO RELEASE_ALL_LOCKS()');
+    }
+  } finally {
+    connection.release();
+  }
+}
+
+async function dropLeftovers(connection: PoolConnection, backupDir: string, now: number, jobTimeoutMs: number): Promise<void> {
   // A restore interrupted by a restart keeps its shadow tables while it can still be resumed.
   const stateFile = path.join(backupDir, RESTORE_STATE_FILE);
   const stateStat = await fs.stat(stateFile).catch(() => null);
-  const resumable = stateStat !== null && now - stateStat.mtimeMs <= config.backup.jobTimeoutMs;
-  if (!jobs.running('restore') && !resumable) {
+  const resumable = stateStat !== null && now - stateStat.mtimeMs <= jobTimeoutMs;
+  if (!resumable) {
     await fs.rm(stateFile, { force: true });
-    await pool.query(`DROP TABLE IF EXISTS ${quoteIdentifier(STATE_TABLE)}`);
-    const [rows] = await pool.query(
+    await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(STATE_TABLE)}`);
+    const [rows] = await connection.query(
       'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE ?',
       [`${escapedPrefix}n\\_%`],
     );
     const shadows = (rows as Array<{ name: string }>).map((row) => quoteIdentifier(row.name));
-    if (shadows.length) await pool.query(`DROP TABLE IF EXISTS ${shadows.join(', ')}`);
+    if (shadows.length) await connection.query(`DROP TABLE IF EXISTS ${shadows.join(', ')}`);
   }
 
   // Kept tables: only those of the current undo record, and only until its deadline.
@@ -50,12 +69,11 @@ export async function cleanStaleFiles(config: HostConfig, pool: Pool, jobs: JobR
     await fs.rm(undoFile, { force: true });
     record = null;
   }
-  if (jobs.running('restore')) return;
   const keep = new Set((record?.tables ?? []).map((t) => t.kept).filter((name): name is string => name !== null));
-  const [keptRows] = await pool.query(
+  const [keptRows] = await connection.query(
     'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND (TABLE_NAME LIKE ? OR TABLE_NAME LIKE ?)',
     [`${escapedPrefix}o\\_%`, `${escapedPrefix}p\\_%`],
   );
   const stale = (keptRows as Array<{ name: string }>).map((row) => row.name).filter((name) => !keep.has(name));
-  if (stale.length) await pool.query(`DROP TABLE IF EXISTS ${stale.map(quoteIdentifier).join(', ')}`);
+  if (stale.length) await connection.query(`DROP TABLE IF EXISTS ${stale.map(quoteIdentifier).join(', ')}`);
 }
