@@ -85,7 +85,9 @@ export class Layout {
     const userToken = ctx.session.data.user_token;
     if (!chrome || !ctx.user || typeof userToken !== 'string') return null;
     const shopPage = await chrome.page({ sessionId: ctx.session.id, userToken, languageCookie: readCookie(ctx.request.headers.cookie, 'language') });
-    const { content, scripts } = splitModuleView(this.templates.render(view, { ...data, header: '', column_left: '', footer: '' }), this.options.assetPath);
+    const { content, scripts } = shopPage
+      ? splitModuleView(this.templates.render(view, { ...data, header: '', column_left: '', footer: '' }), this.options.assetPath)
+      : { content: '', scripts: '' };
     const header = ctx.strings('common/header');
     const page =
       shopPage &&
