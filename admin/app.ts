@@ -9,7 +9,8 @@ import { loadConfig } from '../system/library/config.ts';
 import { createPool, quoteIdentifier, type Pool } from '../system/library/db.ts';
 import { Languages, MissingTranslationError, FALLBACK_LANGUAGE } from '../system/library/language.ts';
 import { TemplateRenderer } from '../system/library/template.ts';
-import { FileSessionStore, DbSessionStore, SESSION_COOKIE, isValidSessionId, createSessionId, type SessionStore } from '../system/library/session.ts';
+import { FileSessionStore, DbSessionStore, isValidSessionId, createSessionId, readCookie, mergeSessionChanges, type SessionStore, type SessionData } from '../system/library/session.ts';
+import { OpenCartChrome } from '../system/library/opencart-chrome.ts';
 import type { AdminContext, SessionHandle, QueryValue } from '../system/engine/context.ts';
 import { single } from '../system/engine/context.ts';
 import { UserError } from '../system/engine/errors.ts';
@@ -37,6 +38,10 @@ export interface AdminAppOptions {
 export interface AdminApp {
   /** Mount it where the admin lives: `host.use('/admin', admin.router)` serves `/admin/index.php?route=...`. */
   router: Router;
+  /** The module's own assets (`view/…`), for a host to serve at `config.assetPath` when that is set. */
+  assets: Router;
+  /** Mounts `router` at the path of `config.httpServer` (else `/admin`) and `assets` at `config.assetPath` (when set). */
+  mount(host: express.Express): void;
   config: HostConfig;
   pool: Pool;
   close(): Promise<void>;
@@ -48,7 +53,9 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Adm
   const pool = createPool(config);
   const languages = new Languages(path.join(PROJECT_DIR, 'language'));
   const templates = new TemplateRenderer(path.join(ADMIN_DIR, 'view', 'template'));
-  const layout = new Layout(templates, languages);
+  const chrome =
+    config.chrome === 'opencart' ? new OpenCartChrome({ url: config.chromeUrl || config.httpServer, sessionName: config.sessionName }) : null;
+  const layout = new Layout(templates, languages, { assetPath: config.assetPath, chrome, log });
   const users = new UserModel(pool, config.db.prefix);
   const sessions: SessionStore =
     config.sessionEngine === 'db'
@@ -61,14 +68,22 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Adm
   };
   await cleanStaleFiles(config, pool, jobs).catch((error) => log('Cleaning stale backup files failed', { error: String(error) }));
   const defaultLanguage = await chooseDefaultLanguage(config, pool, languages);
+  // The module's own pages load nothing but its own files. Inside OpenCart the page is the shop's, with OpenCart's
+  // inline scripts and whatever its extensions add to the header, which OpenCart itself does not restrict.
+  const htmlPolicy =
+    config.chrome === 'opencart'
+      ? "frame-ancestors 'self'"
+      : "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'self'";
 
   const router = express.Router();
   // Only the module's own assets; storage/ is never served.
+  const assets = express.Router();
   const noIndex = { index: false, dotfiles: 'deny' as const };
-  router.use('/view/javascript', express.static(path.join(ADMIN_DIR, 'view', 'javascript'), noIndex));
-  router.use('/view/stylesheet', express.static(path.join(ADMIN_DIR, 'view', 'stylesheet'), noIndex));
-  router.use('/view/vendor/bootstrap', express.static(path.join(path.dirname(require.resolve('bootstrap/package.json')), 'dist'), noIndex));
-  router.use('/view/vendor/fontawesome', express.static(path.dirname(require.resolve('@fortawesome/fontawesome-free/package.json')), noIndex));
+  assets.use('/view/javascript', express.static(path.join(ADMIN_DIR, 'view', 'javascript'), noIndex));
+  assets.use('/view/stylesheet', express.static(path.join(ADMIN_DIR, 'view', 'stylesheet'), noIndex));
+  assets.use('/view/vendor/bootstrap', express.static(path.join(path.dirname(require.resolve('bootstrap/package.json')), 'dist'), noIndex));
+  assets.use('/view/vendor/fontawesome', express.static(path.dirname(require.resolve('@fortawesome/fontawesome-free/package.json')), noIndex));
+  router.use(assets);
   router.use('/index.php', express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 10000 }));
   router.all('/index.php', async (req, res) => {
     try {
@@ -110,12 +125,12 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Adm
     };
     let reply: Reply;
     try {
-      reply = definition ? await guardAndRun(definition, ctx) : notFound(ctx);
+      reply = definition ? await guardAndRun(definition, ctx) : await notFound(ctx);
     } catch (error) {
-      reply = failure(error, definition, ctx);
+      reply = await failure(error, definition, ctx);
     }
     await saveSession(res, session, req.secure);
-    await send(res, reply);
+    await send(res, reply, htmlPolicy);
   }
 
   async function guardAndRun(definition: RouteDefinition, ctx: AdminContext): Promise<Reply> {
@@ -130,19 +145,19 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Adm
     if (definition.permission === 'access' || definition.permission === 'modify') {
       const allowed = ctx.user?.permission[definition.permission].includes(permissionKey(ctx.route)) ?? false;
       if (!allowed) {
-        if (definition.reply === 'html') return errorPage(ctx, ctx.t('error_permission_page'), 403);
+        if (definition.reply === 'html') return await errorPage(ctx, ctx.t('error_permission_page'), 403);
         return { kind: 'json', status: 403, body: { error: ctx.t('error_permission') } };
       }
     }
     // State changes only by POST: a link or an <img> in another site cannot run them (and GET stays safe to repeat).
     if (ctx.method !== definition.method && !(definition.method === 'GET' && ctx.method === 'HEAD')) {
       const message = ctx.t('error_method', definition.method);
-      return definition.reply === 'html' ? errorPage(ctx, message, 405) : { kind: 'json', status: 405, body: { error: message } };
+      return definition.reply === 'html' ? await errorPage(ctx, message, 405) : { kind: 'json', status: 405, body: { error: message } };
     }
     return definition.run(controllers, ctx);
   }
 
-  function failure(error: unknown, definition: RouteDefinition | undefined, ctx: AdminContext): Reply {
+  async function failure(error: unknown, definition: RouteDefinition | undefined, ctx: AdminContext): Promise<Reply> {
     let message: string;
     let status = 200;
     if (error instanceof UserError && !(error instanceof MissingTranslationError)) {
@@ -157,33 +172,40 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Adm
     return errorPage(ctx, message, status === 200 ? 400 : status);
   }
 
-  function errorPage(ctx: AdminContext, message: string, status: number): Reply {
+  async function errorPage(ctx: AdminContext, message: string, status: number): Promise<Reply> {
     const strings = ctx.strings('tool/backup');
-    const body = templates.render('common/error', {
+    const body = await layout.page(ctx, 'common/error', strings.heading_title, {
       ...strings,
       error: message,
-      header: layout.header(ctx, strings.heading_title),
-      column_left: layout.columnLeft(ctx),
-      footer: layout.footer(ctx),
       back: ctx.user ? ctx.link('tool/backup') : ctx.link('common/login'),
     });
     return { kind: 'html', status, body };
   }
 
-  function notFound(ctx: AdminContext): Reply {
+  function notFound(ctx: AdminContext): Promise<Reply> {
     return errorPage(ctx, ctx.t('error_not_found'), 404);
   }
 
+  // What each open session held when it was read, to write back only what this request changed (see saveSession).
+  const readAs = new WeakMap<SessionHandle, { cookie: boolean; data: string }>();
+
   async function openSession(req: Request): Promise<SessionHandle> {
-    const cookie = readCookie(req.headers.cookie, SESSION_COOKIE);
-    if (isValidSessionId(cookie)) {
-      return { id: cookie, data: await sessions.read(cookie), changed: false, regenerate: false, destroy: false };
-    }
-    return { id: createSessionId(), data: {}, changed: false, regenerate: false, destroy: false };
+    const cookie = readCookie(req.headers.cookie, config.sessionName);
+    const session: SessionHandle = isValidSessionId(cookie)
+      ? { id: cookie, data: await sessions.read(cookie), changed: false, regenerate: false, destroy: false }
+      : { id: createSessionId(), data: {}, changed: false, regenerate: false, destroy: false };
+    readAs.set(session, { cookie: isValidSessionId(cookie), data: JSON.stringify(session.data) });
+    return session;
   }
 
   function chooseLanguage(req: Request, session: SessionHandle): string {
     const requested = single(req.query.language as QueryValue);
+    if (config.chrome === 'opencart') {
+      // Inside OpenCart the shop's header shows its own language switch, which sets OpenCart's `language` cookie; the
+      // module follows it and never writes the language into OpenCart's session.
+      const chosen = [requested, readCookie(req.headers.cookie, 'language')].find((code) => code && languages.has(code));
+      return chosen ?? defaultLanguage;
+    }
     if (requested && languages.has(requested)) {
       if (session.data.language !== requested) {
         session.data.language = requested;
@@ -195,17 +217,37 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Adm
     return languages.has(chosen) ? chosen : defaultLanguage;
   }
 
+  /**
+   * Writes a changed session. The session may be OpenCart's own, written meanwhile by its PHP (every PHP request writes
+   * it back): only the keys this request set or removed are applied to what the store holds now, so no other key is
+   * lost, and the cookie is sent only for a new id (OpenCart set it, with its own path and lifetime; resending it
+   * would add a second cookie of the same name).
+   */
   async function saveSession(res: Response, session: SessionHandle, secure: boolean): Promise<void> {
     if (!session.changed) return;
-    if (session.regenerate || session.destroy) await sessions.destroy(session.id);
-    if (session.regenerate) session.id = createSessionId();
-    if (session.destroy) session.data = session.data.language ? { language: session.data.language } : {};
-    await sessions.write(session.id, session.data);
-    res.cookie(SESSION_COOKIE, session.id, { path: '/', httpOnly: true, sameSite: 'strict', secure });
+    const before = readAs.get(session) ?? { cookie: false, data: '{}' };
+    let newId = !before.cookie;
+    if (session.regenerate || session.destroy) {
+      await sessions.destroy(session.id);
+      if (session.regenerate) {
+        session.id = createSessionId();
+        newId = true;
+      }
+      if (session.destroy) session.data = session.data.language ? { language: session.data.language } : {};
+      await sessions.write(session.id, session.data);
+    } else {
+      await sessions.write(session.id, mergeSessionChanges(await sessions.read(session.id), JSON.parse(before.data) as SessionData, session.data));
+    }
+    if (newId) res.cookie(config.sessionName, session.id, { path: '/', httpOnly: true, sameSite: 'strict', secure });
   }
 
   return {
     router,
+    assets,
+    mount(host) {
+      host.use(adminMountPath(config), router);
+      if (config.assetPath) host.use(config.assetPath, assets);
+    },
     config,
     pool,
     async close() {
@@ -237,16 +279,13 @@ async function chooseDefaultLanguage(config: HostConfig, pool: Pool, languages: 
   }
 }
 
-function readCookie(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
-  }
-  return undefined;
+/** The path the admin lives at: that of HTTP_SERVER (OpenCart's admin folder may be renamed), else `/admin`. */
+export function adminMountPath(config: HostConfig): string {
+  const pathname = config.httpServer ? new URL(config.httpServer).pathname.replace(/\/+$/, '') : '/admin';
+  return pathname || '/';
 }
 
-async function send(res: Response, reply: Reply): Promise<void> {
+async function send(res: Response, reply: Reply, htmlPolicy: string): Promise<void> {
   res.set('X-Content-Type-Options', 'nosniff');
   res.set('X-Frame-Options', 'SAMEORIGIN');
   res.set('Cache-Control', 'no-store');
@@ -255,7 +294,7 @@ async function send(res: Response, reply: Reply): Promise<void> {
       res.status(reply.status ?? 200).type('application/json').send(JSON.stringify(reply.body));
       return;
     case 'html':
-      res.set('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'self'");
+      res.set('Content-Security-Policy', htmlPolicy);
       res.status(reply.status ?? 200).type('html').send(reply.body);
       return;
     case 'redirect':

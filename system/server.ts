@@ -1,4 +1,5 @@
-// `npm start`: the admin panel on a demo shop database (created on first start), at http://127.0.0.1:8080/admin/.
+// `npm start`: the admin panel on a demo shop database (created on first start), at http://127.0.0.1:8080/admin/; with
+// OPENCART_CONFIG, the module for a real OpenCart, behind the shop's web server.
 import express from 'express';
 import { loadConfig } from './library/config.ts';
 import { createAdminApp } from '../admin/app.ts';
@@ -21,11 +22,13 @@ async function main(): Promise<void> {
   const admin = await createAdminApp({ config });
   const app = express();
   app.disable('x-powered-by');
-  app.use('/admin', admin.router);
-  app.get('/', (_req, res) => res.redirect('/admin/index.php?route=common/login'));
+  // The admin at HTTP_SERVER's path (else /admin), the module's assets at BACKUP_ASSET_PATH when set (inside OpenCart:
+  // /extension/backup/, see system/config/nginx-opencart.conf).
+  admin.mount(app);
+  if (!config.httpServer) app.get('/', (_req, res) => res.redirect('/admin/index.php?route=common/login'));
   const server = app.listen(config.port, '127.0.0.1', () => {
     const base = config.httpServer || `http://127.0.0.1:${config.port}/admin/`;
-    console.log(`Backup & Restore admin: ${base}index.php?route=common/login`);
+    console.log(`Backup & Restore admin: ${base}index.php?route=${config.chrome === 'opencart' ? 'tool/backup' : 'common/login'} (listening on 127.0.0.1:${config.port})`);
     if (usingDemo) console.log('Demo login: admin / admin (the demo database is for trying the tool out; do not keep real data in it).');
   });
   const stop = () => {

@@ -21,8 +21,22 @@ export interface HostConfig {
   readonly language: string;
   /** OpenCart's session engines: `file` (DIR_STORAGE/session/sess_<id>) or `db` (`<prefix>session`). */
   readonly sessionEngine: 'file' | 'db';
+  /** The session cookie's name (OpenCart's `session_name`). */
+  readonly sessionName: string;
   /** Seconds a session lives (OpenCart's `session_expire`). */
   readonly sessionExpire: number;
+  /**
+   * Who draws the header, menu and footer around the page: `module` (its own, for `npm start`), or `opencart` (the
+   * shop's own, fetched from OpenCart's PHP admin; see system/library/opencart-chrome.ts).
+   */
+  readonly chrome: 'module' | 'opencart';
+  /** The OpenCart admin URL the `opencart` chrome is fetched from, server to server; empty: `httpServer`. */
+  readonly chromeUrl: string;
+  /**
+   * URL path where the host serves `AdminApp.assets` (the module's JS, CSS, Bootstrap, Font Awesome), e.g.
+   * `/extension/backup/`; empty: they are served by the admin router itself, under `<admin>/view/`.
+   */
+  readonly assetPath: string;
   readonly backup: BackupSettings;
 }
 
@@ -51,7 +65,11 @@ const DEFAULTS: HostConfig = {
   port: 8080,
   language: '',
   sessionEngine: 'file',
+  sessionName: 'OCSESSID',
   sessionExpire: 86400,
+  chrome: 'module',
+  chromeUrl: '',
+  assetPath: '',
   backup: {
     requestBudgetMs: 1000,
     uploadMaxBytes: 1024 * 1024 * 1024,
@@ -59,6 +77,18 @@ const DEFAULTS: HostConfig = {
     undoKeepMs: 7 * 24 * 3600 * 1000,
     includeCreateTable: true,
   },
+};
+
+/**
+ * Inside a real OpenCart (OPENCART_CONFIG given): what OpenCart's own admin uses where config.php says nothing:
+ * system/config/admin.php sets `session_engine` to `db`, system/config/default.php names the cookie `OCSESSID`.
+ * The page wears the shop's own header, menu and footer, and the module's assets live beside OpenCart's extensions.
+ */
+const OPENCART_HOST_DEFAULTS: HostConfigInput = {
+  sessionEngine: 'db',
+  sessionName: 'OCSESSID',
+  chrome: 'opencart',
+  assetPath: '/extension/backup/',
 };
 
 /** Reads the `define('NAME', value);` lines of an OpenCart config.php; values may concatenate strings and earlier constants. */
@@ -109,6 +139,10 @@ function fromNamedValues(values: Source): HostConfigInput {
   if (values.PORT !== undefined) input.port = parsePort(values.PORT, 'PORT');
   if (values.ADMIN_LANGUAGE !== undefined) input.language = values.ADMIN_LANGUAGE;
   if (values.SESSION_ENGINE !== undefined) input.sessionEngine = values.SESSION_ENGINE as HostConfig['sessionEngine'];
+  if (values.SESSION_NAME !== undefined) input.sessionName = values.SESSION_NAME;
+  if (values.BACKUP_CHROME !== undefined) input.chrome = values.BACKUP_CHROME as HostConfig['chrome'];
+  if (values.BACKUP_CHROME_URL !== undefined) input.chromeUrl = values.BACKUP_CHROME_URL;
+  if (values.BACKUP_ASSET_PATH !== undefined) input.assetPath = values.BACKUP_ASSET_PATH;
   const backup: Record<string, unknown> = {};
   if (values.BACKUP_REQUEST_BUDGET_MS !== undefined) backup.requestBudgetMs = Number(values.BACKUP_REQUEST_BUDGET_MS);
   if (values.BACKUP_UPLOAD_MAX_BYTES !== undefined) backup.uploadMaxBytes = Number(values.BACKUP_UPLOAD_MAX_BYTES);
@@ -134,6 +168,10 @@ function merge(base: HostConfig, input: HostConfigInput): HostConfig {
   } as HostConfig;
 }
 
+function withSlash(url: string): string {
+  return url && !url.endsWith('/') ? url + '/' : url;
+}
+
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
@@ -143,11 +181,18 @@ function normalise(config: HostConfig): HostConfig {
     if (typeof value === 'number' && !(Number.isFinite(value) && value > 0)) throw new Error(`backup.${name} must be a positive number, got "${value}"`);
   }
   const dirStorage = path.resolve(config.dirStorage) + '/';
-  const httpServer = config.httpServer && !config.httpServer.endsWith('/') ? config.httpServer + '/' : config.httpServer;
+  const httpServer = withSlash(config.httpServer);
+  const chromeUrl = withSlash(config.chromeUrl);
+  const assetPath = withSlash(config.assetPath);
+  if (assetPath && !/^\/[A-Za-z0-9._~\/-]*$/.test(assetPath)) throw new Error(`BACKUP_ASSET_PATH must be a URL path such as "/extension/backup/", got "${config.assetPath}"`);
+  if (config.chrome !== 'module' && config.chrome !== 'opencart') throw new Error(`BACKUP_CHROME must be "module" or "opencart", got "${config.chrome}"`);
+  if (config.chrome === 'opencart' && !(chromeUrl || httpServer)) throw new Error('BACKUP_CHROME=opencart needs HTTP_SERVER or BACKUP_CHROME_URL: the OpenCart admin to fetch the header, menu and footer from');
+  // OpenCart's cookie names are plain tokens; anything else could not be read back from a Cookie header.
+  if (!/^[A-Za-z0-9_-]+$/.test(config.sessionName)) throw new Error(`SESSION_NAME may hold only letters, digits, "_" and "-", got "${config.sessionName}"`);
   if (config.language !== '' && !/^[a-z]{2}(-[a-z]{2})?$/.test(config.language)) throw new Error(`ADMIN_LANGUAGE must look like "en-gb", got "${config.language}"`);
   if (config.sessionEngine !== 'file' && config.sessionEngine !== 'db') throw new Error(`SESSION_ENGINE must be "file" or "db", got "${config.sessionEngine}"`);
   if (!/^[A-Za-z0-9_]*$/.test(config.db.prefix)) throw new Error(`DB_PREFIX may hold only letters, digits and "_", got "${config.db.prefix}"`);
-  return Object.freeze({ ...config, dirStorage, httpServer, db: Object.freeze({ ...config.db }), backup: Object.freeze({ ...config.backup }) });
+  return Object.freeze({ ...config, dirStorage, httpServer, chromeUrl, assetPath, db: Object.freeze({ ...config.db }), backup: Object.freeze({ ...config.backup }) });
 }
 
 export interface LoadConfigOptions {
@@ -157,7 +202,10 @@ export interface LoadConfigOptions {
   overrides?: HostConfigInput;
 }
 
-/** Builds the one frozen HostConfig: defaults, then OPENCART_CONFIG's defines, then environment variables, then `overrides`. */
+/**
+ * Builds the one frozen HostConfig: defaults, then (with OPENCART_CONFIG) OpenCart's own admin defaults and the file's
+ * defines, then environment variables, then `overrides`.
+ */
 export function loadConfig(options: LoadConfigOptions = {}): HostConfig {
   const env = options.env ?? process.env;
   let config = DEFAULTS;
@@ -168,7 +216,7 @@ export function loadConfig(options: LoadConfigOptions = {}): HostConfig {
     } catch (error) {
       throw new Error(`OPENCART_CONFIG names "${env.OPENCART_CONFIG}", which cannot be read: ${(error as Error).message}`);
     }
-    config = merge(config, fromNamedValues(parseOpenCartConfig(source)));
+    config = merge(merge(config, OPENCART_HOST_DEFAULTS), fromNamedValues(parseOpenCartConfig(source)));
   }
   config = merge(config, fromNamedValues(env));
   if (options.overrides) config = merge(config, options.overrides);

@@ -13,10 +13,40 @@ export interface SessionStore {
   destroy(id: string): Promise<void>;
 }
 
+/** OpenCart's default session cookie (`session_name` in system/config/default.php); HostConfig.sessionName may differ. */
 export const SESSION_COOKIE = 'OCSESSID';
 
 // OpenCart accepts exactly these ids (system/library/session.php); anything else starts a new session.
 const SESSION_ID_PATTERN = /^[a-zA-Z0-9,-]{22,52}$/;
+
+/** One cookie's value from a Cookie header; undefined when absent or not decodable. */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key !== name) continue;
+    try {
+      return decodeURIComponent(value.join('='));
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * What to write back when a request changed `before` into `after` while others (OpenCart's PHP writes the whole session
+ * at the end of each of its requests) may have changed the stored session into `current`: `current` with only the keys
+ * this request set, changed or removed (compared as JSON).
+ */
+export function mergeSessionChanges(current: SessionData, before: SessionData, after: SessionData): SessionData {
+  const result = { ...current };
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (!(key in after)) delete result[key];
+    else if (!(key in before) || JSON.stringify(before[key]) !== JSON.stringify(after[key])) result[key] = after[key];
+  }
+  return result;
+}
 
 export function isValidSessionId(id: unknown): id is string {
   return typeof id === 'string' && SESSION_ID_PATTERN.test(id);
@@ -95,14 +125,17 @@ export class DbSessionStore implements SessionStore {
   }
 
   async read(id: string): Promise<SessionData> {
-    const [rows] = await this.pool.query(`SELECT data FROM ${this.table} WHERE session_id = ? AND expire > NOW()`, [id]);
+    // OpenCart writes `expire` with gmdate(): UTC, whatever the server's time zone.
+    const [rows] = await this.pool.query(`SELECT data FROM ${this.table} WHERE session_id = ? AND expire > UTC_TIMESTAMP()`, [id]);
     const list = rows as Array<{ data: string }>;
     return list.length ? parseSessionJson(list[0].data) : {};
   }
 
   async write(id: string, data: SessionData): Promise<void> {
+    // Never earlier than it was: OpenCart may keep sessions longer (its config_session_expire) than this module would.
     await this.pool.query(
-      `REPLACE INTO ${this.table} (session_id, data, expire) VALUES (?, ?, NOW() + INTERVAL ? SECOND)`,
+      `INSERT INTO ${this.table} (session_id, data, expire) VALUES (?, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND)
+         ON DUPLICATE KEY UPDATE data = VALUES(data), expire = GREATEST(expire, VALUES(expire))`,
       [id, JSON.stringify(data), this.expireSeconds],
     );
   }

@@ -25,11 +25,16 @@ function originCheckout(): string | null {
   }
 }
 
+/** `../shared/<relative>` beside the checkout, or beside the local repository it was cloned from; the first when neither exists. */
+export function findShared(relative: string): string {
+  const candidates = [PROJECT_DIR, originCheckout()].filter((dir): dir is string => dir !== null).map((dir) => path.resolve(dir, '..', 'shared', relative));
+  return candidates.find((file) => existsSync(file)) ?? candidates[0];
+}
+
 /** OPENCART_FIXTURES if set; else `../shared/fixtures` beside the checkout, or beside the local repository it was cloned from. */
 function findFixtureDump(): string {
   if (process.env.OPENCART_FIXTURES) return path.resolve(process.env.OPENCART_FIXTURES, FIXTURE_NAME);
-  const candidates = [PROJECT_DIR, originCheckout()].filter((dir): dir is string => dir !== null).map((dir) => path.resolve(dir, '..', 'shared', 'fixtures', FIXTURE_NAME));
-  return candidates.find((file) => existsSync(file)) ?? candidates[0];
+  return findShared(path.join('fixtures', FIXTURE_NAME));
 }
 
 export const FIXTURE_DUMP = findFixtureDump();

@@ -60,6 +60,20 @@ describe('loadConfig', () => {
     expect(withHost.backup.uploadMaxBytes).toBe(1024 * 1024 * 1024);
   });
 
+  it("with OPENCART_CONFIG, defaults to OpenCart's admin: db sessions, the shop's chrome, assets under /extension/backup/; each can be set", () => {
+    expect(loadConfig({ env: {} })).toMatchObject({ sessionEngine: 'file', sessionName: 'OCSESSID', chrome: 'module', assetPath: '', chromeUrl: '' });
+    expect(loadConfig({ env: { OPENCART_CONFIG: file } })).toMatchObject({ sessionEngine: 'db', sessionName: 'OCSESSID', chrome: 'opencart', assetPath: '/extension/backup/' });
+    const set = loadConfig({
+      env: { OPENCART_CONFIG: file, SESSION_ENGINE: 'file', SESSION_NAME: 'SHOPSESS', BACKUP_CHROME: 'module', BACKUP_ASSET_PATH: '/static/backup', BACKUP_CHROME_URL: 'http://127.0.0.1:81/admin' },
+    });
+    expect(set).toMatchObject({ sessionEngine: 'file', sessionName: 'SHOPSESS', chrome: 'module', assetPath: '/static/backup/', chromeUrl: 'http://127.0.0.1:81/admin/' });
+    expect(() => loadConfig({ env: { BACKUP_CHROME: 'opencart' } })).toThrow(/needs HTTP_SERVER or BACKUP_CHROME_URL/);
+    expect(() => loadConfig({ env: { BACKUP_CHROME: 'php' } })).toThrow(/BACKUP_CHROME must be/);
+    expect(() => loadConfig({ env: { BACKUP_ASSET_PATH: 'extension/backup' } })).toThrow(/BACKUP_ASSET_PATH must be a URL path/);
+    expect(() => loadConfig({ env: { BACKUP_ASSET_PATH: '/x"><script>/' } })).toThrow(/BACKUP_ASSET_PATH must be a URL path/);
+    expect(() => loadConfig({ env: { SESSION_NAME: 'A; b' } })).toThrow(/SESSION_NAME may hold only/);
+  });
+
   it('says what is wrong with a bad value or an unreadable config file', () => {
     expect(() => loadConfig({ env: { DB_PORT: 'abc' } })).toThrow(/DB_PORT must be a port number/);
     expect(() => loadConfig({ env: { DB_PREFIX: 'oc`; --' } })).toThrow(/DB_PREFIX may hold only/);
