@@ -1168,19 +1168,21 @@ describe('one job right after another', () => {
     return Number((rows as Array<{ free: unknown }>)[0].free) === 1;
   }
 
-  it('has released the database for the next job when a backup or a restore answers success', async () => {
+  // After a restore, housekeeping takes the lock for a moment to drop the previous restore's kept tables (under the lock,
+  // so it never drops another process's); the next job waits for it instead of being refused, which `runJob` (no retry)
+  // checks below.
+  it('has released the database for the next job when a backup answers success, and the next job starts at once after a restore', async () => {
     await sql.query('CREATE TABLE oc_x_quick (id INT NOT NULL PRIMARY KEY, v VARCHAR(10))');
     await sql.query("INSERT INTO oc_x_quick VALUES (1, 'a'), (2, 'b')");
     const held: string[] = [];
     for (let i = 0; i < 10; i++) {
       const before = new Set(readdirSync(test.backupDir));
-      const made = await runJobPolitely(admin.agent, route('tool/backup.backup'), { 'backup[]': ['oc_x_quick'] });
+      const made = await runJob(admin.agent, route('tool/backup.backup'), { 'backup[]': ['oc_x_quick'] });
       expect(made.success, String(made.error)).toBeTruthy();
       if (!(await lockIsFree())) held.push(`after backup ${i}`);
       const file = readdirSync(test.backupDir).find((name) => name.endsWith('.sql') && !before.has(name)) as string;
-      const restored = await runJobPolitely(admin.agent, route('tool/backup.restore', { filename: file }), {});
+      const restored = await runJob(admin.agent, route('tool/backup.restore', { filename: file }), {});
       expect(restored.success, String(restored.error)).toBeTruthy();
-      if (!(await lockIsFree())) held.push(`after restore ${i}`);
     }
     expect(held).toEqual([]);
   });
