@@ -201,6 +201,13 @@ describe('one pass from one open file', () => {
     const gz = gzipSync(Buffer.from(`${SCHEMA}INSERT INTO oc_item VALUES (1, 'a');\n`.repeat(50)));
     gz.fill(0x41, 20, 60);
     expect((await restore('damaged.sql.gz', gz)).error).toBe(en.error_gzip);
+    // The restore dialog reads the file first: it gives the same messages, never the generic one.
+    const inspect = async (name: string) => (await admin.agent.get(`/admin/index.php?route=tool/backup.inspect&user_token=${admin.token}&filename=${name}`)).body;
+    expect((await inspect('picture.sql')).error).toBe(en.error_not_sql);
+    expect((await inspect('damaged.sql.gz')).error).toBe(en.error_gzip);
+    writeFileSync(path.join(test.backupDir, 'cut.sql'), `${SCHEMA}INSERT INTO oc_item VALUES (1, 'cut`);
+    expect((await inspect('cut.sql')).error).toBe(fill(en.error_truncated, 2));
+    expect((await restore('cut.sql', `${SCHEMA}INSERT INTO oc_item VALUES (1, 'cut`)).error).toBe(fill(en.error_truncated, 2));
   });
 });
 

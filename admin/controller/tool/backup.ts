@@ -399,7 +399,10 @@ export class BackupController {
     const claim = await this.deps.jobs.claim('restore');
     let contents;
     try {
-      contents = await tablesInFile(path.join(this.backupDir, filename), this.restoreRules(), Date.now() + 3 * this.config.backup.requestBudgetMs);
+      // A statement longer than max_allowed_packet cannot be restored: inspect never buffers more than that either.
+      const [packet] = await this.deps.pool.query('SELECT @@max_allowed_packet AS size');
+      const maxStatement = Number((packet as Array<{ size: number | string }>)[0].size);
+      contents = await tablesInFile(path.join(this.backupDir, filename), this.restoreRules(), Date.now() + 3 * this.config.backup.requestBudgetMs, maxStatement);
     } finally {
       claim.release();
     }

@@ -3,7 +3,7 @@
 import { DumpReader, openDumpHandle } from './reader.ts';
 import { StatementParser, StatementRefused } from './statement.ts';
 import { SessionModel } from './restore-session.ts';
-import { openBackupForRead, isOwnBackup, hasCompletionFooter, type RestoreRules } from './restore-job.ts';
+import { openBackupForRead, isOwnBackup, hasCompletionFooter, checkLooksLikeSql, readError, type RestoreRules } from './restore-job.ts';
 import type { FileHandle } from 'node:fs/promises';
 
 export interface TableContents {
@@ -29,10 +29,13 @@ const MAX_STATEMENT = 1024 * 1024 * 1024;
  * restore would refuse or skip are left out; tables without the shop's prefix or protected ones are not listed.
  */
 export async function tablesInFile(path: string, rules: RestoreRules, deadline = Infinity, maxStatementBytes = MAX_STATEMENT): Promise<FileContents> {
-  const { handle } = await openBackupForRead(path);
+  const { handle, size } = await openBackupForRead(path);
   try {
     if ((await isOwnBackup(handle)) && (await hasCompletionFooter(handle))) return { tables: await tablesFromFooter(handle), complete: true };
-    return await countTables(handle, rules, deadline, maxStatementBytes);
+    await checkLooksLikeSql(handle, size);
+    return await countTables(handle, rules, deadline, maxStatementBytes).catch((error: unknown) => {
+      throw readError(error);
+    });
   } finally {
     await handle.close();
   }

@@ -172,6 +172,23 @@ export async function hasCompletionFooter(handle: FileHandle): Promise<boolean> 
   return text.includes('\n' + FOOTER_MARK) && text.endsWith(FOOTER_END);
 }
 
+/** What went wrong reading a file, in the shop owner's words (errors of other kinds pass unchanged). */
+export function readError(error: unknown): unknown {
+  if (error instanceof TruncatedDumpError) return new UserError('error_truncated', [error.line]);
+  if (error instanceof StatementTooLargeError) return new UserError('error_statement_size', [error.line, error.limit]);
+  if (error instanceof DumpParseError) return new UserError('error_delimiter', [error.line]);
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  if (code.startsWith('Z_') || code === 'DECOMPRESSED_TOO_LARGE') return new UserError('error_gzip');
+  return error;
+}
+
+/** SQL is text: a NUL byte near the start means an image, an archive or a UTF-16 file, not a dump. */
+export async function checkLooksLikeSql(handle: FileHandle, size: number): Promise<void> {
+  const head = Buffer.alloc(Math.min(size, 4096));
+  await handle.read(head, 0, head.length, 0);
+  if (!isGzipMagic(head) && head.includes(0)) throw new UserError('error_not_sql');
+}
+
 /** The refusal or failure of a restore, as a translated message with the line it happened at. */
 function refusalError(line: number, error: StatementRefused): UserError {
   return new UserError(`error_refused_${error.reason}`, [line, error.detail]);
@@ -228,10 +245,7 @@ export class RestoreJob {
       const { length, gzip } = await uncompressedLength(opened.handle, opened.size);
       job.bytesTotal = length;
       job.gzip = gzip;
-      // SQL is text: a NUL byte near the start means an image, an archive or a UTF-16 file, not a dump.
-      const head = Buffer.alloc(Math.min(opened.size, 4096));
-      await opened.handle.read(head, 0, head.length, 0);
-      if (!gzip && head.includes(0)) throw new UserError('error_not_sql');
+      await checkLooksLikeSql(opened.handle, opened.size);
       return job;
     } catch (error) {
       await opened.handle.close();
@@ -384,12 +398,7 @@ export class RestoreJob {
       else this.position = this.reader.state;
       return statement;
     } catch (error) {
-      if (error instanceof TruncatedDumpError) throw new UserError('error_truncated', [error.line]);
-      if (error instanceof StatementTooLargeError) throw new UserError('error_statement_size', [error.line, error.limit]);
-      if (error instanceof DumpParseError) throw new UserError('error_delimiter', [error.line]);
-      const code = (error as NodeJS.ErrnoException).code ?? '';
-      if (code.startsWith('Z_') || code === 'DECOMPRESSED_TOO_LARGE') throw new UserError('error_gzip');
-      throw error;
+      throw readError(error);
     }
   }
 
