@@ -370,8 +370,6 @@ export class BackupController {
     if (progress.phase === 'done') {
       await entry.restore.close();
       await fs.rm(this.stateFile, { force: true });
-      // The previous restore's kept tables go now, in the background.
-      void this.deps.jobs.sweep();
       await this.clearCache();
       const messages = [ctx.t('text_success'), ...this.notesText(ctx, progress.notes)];
       if (progress.undo) messages.push(ctx.t('text_undo_until', progress.undo.tables.length, this.date(ctx, new Date(progress.undo.until))));
@@ -380,6 +378,9 @@ export class BackupController {
         : undefined;
       const reply = { success: messages.join(' '), progress: 100, undo };
       this.deps.jobs.complete(entry, reply);
+      // The previous restore's kept tables go now, in the background (after complete: housekeeping leaves tables
+      // alone while a restore of this process is registered).
+      void this.deps.jobs.sweep();
       return reply;
     }
     const done = this.size(ctx, progress.bytesDone);
