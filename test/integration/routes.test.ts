@@ -227,12 +227,34 @@ describe('tables', () => {
       "TRUNCATE TABLE `oc_user`;\nINSERT INTO `oc_user` (`user_id`, `user_group_id`, `username`, `password`, `firstname`, `lastname`, `email`, `status`, `date_added`) VALUES (1, 1, 'evil', 'x', 'a', 'b', 'c', 1, NOW());\nTRUNCATE TABLE `oc_product`;\nINSERT INTO `oc_product` (`product_id`, `model`, `price`) VALUES (1, 'A', 1.5000);\n",
     );
     const reply = await runJob(admin.agent, `/admin/index.php?route=tool/backup.restore&user_token=${admin.token}&filename=users.sql`, {});
-    expect(reply.success).toMatch(/protected tables \(users and their permissions\): 2\./);
+    expect(reply.success).toMatch(/protected tables \(users, their permissions and sign-ins\): 2\./);
     const c = await connect(database.name);
     const [users] = await c.query("SELECT COUNT(*) AS n FROM oc_user WHERE username = 'evil'");
     expect(Number((users as Array<{ n: string }>)[0].n)).toBe(0);
     const [products] = await c.query('SELECT COUNT(*) AS n FROM oc_product');
     expect(Number((products as Array<{ n: string }>)[0].n)).toBe(1);
+    await c.end();
+  });
+
+  it('a restore skips the sign-in tables (admin and API sessions, customer login attempts) and writes none of them', async () => {
+    writeFileSync(
+      path.join(test.backupDir, 'sessions.sql'),
+      [
+        'CREATE TABLE `oc_session` (`session_id` varchar(32) NOT NULL PRIMARY KEY, `data` text NOT NULL, `expire` datetime NOT NULL);',
+        "INSERT INTO `oc_session` VALUES ('planted', '{\"user_id\":1,\"user_token\":\"x\"}', '2099-01-01 00:00:00');",
+        "INSERT INTO `oc_api_session` (`api_session_id`, `api_id`, `session_id`, `ip`) VALUES (1, 1, 'planted', '127.0.0.1');",
+        'TRUNCATE TABLE `oc_customer_login`;',
+        "INSERT INTO `oc_product` (`product_id`, `model`, `price`) VALUES (2, 'B', 2.5000);",
+        '',
+      ].join('\n'),
+    );
+    const reply = await runJob(admin.agent, `/admin/index.php?route=tool/backup.restore&user_token=${admin.token}&filename=sessions.sql`, {});
+    expect(reply.success).toMatch(/protected tables \(users, their permissions and sign-ins\): 4\./);
+    const c = await connect(database.name);
+    const [tables] = await c.query("SHOW TABLES LIKE 'oc\\_%session%'");
+    expect((tables as Array<Record<string, string>>).map((row) => Object.values(row)[0])).toEqual(['oc_session']);
+    const [planted] = await c.query("SELECT COUNT(*) AS n FROM oc_session WHERE session_id = 'planted'");
+    expect(Number((planted as Array<{ n: string }>)[0].n)).toBe(0);
     await c.end();
   });
 });

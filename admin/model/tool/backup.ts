@@ -8,9 +8,10 @@ type Queryable = Pool | Connection;
 /**
  * Tables a backup or restore must never touch (SPEC §6): OpenCart 4.1's list, which includes 4.0's, and `session`:
  * OpenCart's admin keeps its sign-ins there (db engine), so restoring it would sign out everyone who signed in after the
- * backup (the admin running the restore too) and bring back sessions that had signed out.
+ * backup (the admin running the restore too) and bring back sessions that had signed out. Likewise `api_session`
+ * (API sign-ins) and `customer_login` (failed customer logins: an old copy would lift a lockout).
  */
-export const PROTECTED_TABLE_NAMES = ['user', 'user_group', 'user_login', 'user_authorize', 'user_token', 'task', 'session'];
+export const PROTECTED_TABLE_NAMES = ['user', 'user_group', 'user_login', 'user_authorize', 'user_token', 'task', 'session', 'api_session', 'customer_login'];
 
 /** Names this module gives its own shadow and undo tables; never listed, never accepted. */
 export const RESERVED_TABLE_PREFIX = '_bkr_';
