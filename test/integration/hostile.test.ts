@@ -1,7 +1,7 @@
 // Hostile input: traversal in every spelling, forged and stale `next` URLs, broken uploads, a full or read-only disk.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { createTestDatabase, createUsers, connect, type TestDatabase } from '../helpers/database.ts';
@@ -58,6 +58,36 @@ describe('file name parameters', () => {
       else expect(response.body.error, `${route} ${name}`).toMatch(/3 to 128 characters|could not be found/);
     }
     expect(existsSync(path.join(test.storage, 'outside.sql'))).toBe(true);
+  });
+});
+
+describe('links planted in storage/backup', () => {
+  // A symbolic link reaches anywhere; a hard link is the outside file itself under a backup's name.
+  it.each(['symbolic', 'hard'] as const)('a %s link is never listed, downloaded, inspected, restored or deleted', async (kind) => {
+    const outside = path.join(test.storage, `secret-${kind}.sql`);
+    writeFileSync(outside, "INSERT INTO `oc_product` (`product_id`, `model`) VALUES (999999, 'planted');\n");
+    const name = `planted-${kind}.sql`;
+    const planted = path.join(test.backupDir, name);
+    if (kind === 'symbolic') symlinkSync(outside, planted);
+    else linkSync(outside, planted);
+    onTestFinished(() => rmSync(planted, { force: true }));
+
+    const page = await admin.agent.get(url('tool/backup.history'));
+    expect(page.status).toBe(200);
+    expect(page.text).not.toContain(name);
+    const download = await admin.agent.get(url('tool/backup.download', `&filename=${name}`));
+    expect(download.status).toBe(400);
+    expect(download.text).not.toContain('planted');
+    expect((await admin.agent.get(url('tool/backup.inspect', `&filename=${name}`))).body.error).toMatch(/could not be found/);
+    expect((await admin.agent.post(url('tool/backup.restore', `&filename=${name}`))).body.error).toMatch(/could not be found/);
+    expect((await admin.agent.post(url('tool/backup.delete', `&filename=${name}`))).body.error).toMatch(/could not be found/);
+
+    expect(lstatSync(planted).isFile() || lstatSync(planted).isSymbolicLink()).toBe(true);
+    expect(readFileSync(outside, 'utf8')).toContain('planted');
+    const c = await connect(database.name);
+    const [rows] = await c.query('SELECT COUNT(*) AS n FROM oc_product WHERE product_id = 999999');
+    await c.end();
+    expect(Number((rows as Array<{ n: string }>)[0].n)).toBe(0);
   });
 });
 

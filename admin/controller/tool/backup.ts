@@ -1,5 +1,5 @@
 // tool/backup: the Backup & Restore page, its history, and the paged backup, restore, upload, download, delete and undo actions.
-import { promises as fs, createReadStream } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { AdminContext } from '../../../system/engine/context.ts';
 import { single, list } from '../../../system/engine/context.ts';
@@ -9,6 +9,7 @@ import type { HostConfig } from '../../../system/library/config.ts';
 import type { Pool } from '../../../system/library/db.ts';
 import { openJobConnection, holdDatabaseLock, type Connection } from '../../../system/library/db.ts';
 import { backupName, isListedBackup, PART_SUFFIX } from '../../../system/library/backup/filename.ts';
+import { openBackupForRead, plainFileStat } from '../../../system/library/backup/backup-file.ts';
 import { BackupJob, startSnapshot } from '../../../system/library/backup/backup-job.ts';
 import { RestoreJob, undoRestore, type UndoRecord, type RestoreJobState, type RestoreRules, type RestoreNotes } from '../../../system/library/backup/restore-job.ts';
 import { readJsonFile, writeJsonFile } from '../../../system/library/backup/json-file.ts';
@@ -110,8 +111,8 @@ export class BackupController {
     const entries: Array<{ name: string; size: number; modified: Date }> = [];
     for (const name of names) {
       if (!isListedBackup(name)) continue;
-      const stat = await fs.stat(path.join(this.backupDir, name)).catch(() => null);
-      if (stat?.isFile()) entries.push({ name, size: stat.size, modified: stat.mtime });
+      const stat = await plainFileStat(path.join(this.backupDir, name));
+      if (stat) entries.push({ name, size: stat.size, modified: stat.mtime });
     }
     entries.sort((a, b) => b.modified.getTime() - a.modified.getTime() || a.name.localeCompare(b.name));
     return this.deps.layout.render('tool/backup_history', {
@@ -465,17 +466,17 @@ export class BackupController {
 
   async download(ctx: AdminContext): Promise<Reply> {
     const filename = backupName(single(ctx.query.filename));
-    const filePath = path.join(this.backupDir, filename);
-    const stat = await fs.stat(filePath).catch(() => null);
-    if (!stat?.isFile()) throw new UserError('error_file');
-    return file(createReadStream(filePath), filename, stat.size);
+    const opened = await openBackupForRead(path.join(this.backupDir, filename));
+    // Streams from the handle that was checked; the stream closes it when done or aborted.
+    return file(opened.handle.createReadStream(), filename, opened.size);
   }
 
   async delete(ctx: AdminContext): Promise<Reply> {
     const filename = backupName(single(ctx.query.filename) ?? single(ctx.body.filename));
     const filePath = path.join(this.backupDir, filename);
-    const stat = await fs.stat(filePath).catch(() => null);
-    if (!stat?.isFile()) throw new UserError('error_file');
+    // Only what the history lists: a link is not the shop owner's backup, and removing one name of a hard-linked file
+    // would say "deleted" while the data stays.
+    if (!(await plainFileStat(filePath))) throw new UserError('error_file');
     await fs.rm(filePath);
     return json({ success: ctx.t('text_delete_success', filename) });
   }

@@ -3,7 +3,8 @@
 import { DumpReader, openDumpHandle } from './reader.ts';
 import { StatementParser, StatementRefused } from './statement.ts';
 import { SessionModel } from './restore-session.ts';
-import { openBackupForRead, isOwnBackup, hasCompletionFooter, checkLooksLikeSql, readError, type RestoreRules } from './restore-job.ts';
+import { openBackupForRead } from './backup-file.ts';
+import { isOwnBackup, hasCompletionFooter, checkLooksLikeSql, readError, type RestoreRules } from './restore-job.ts';
 import type { FileHandle } from 'node:fs/promises';
 
 export interface TableContents {

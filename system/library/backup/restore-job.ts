@@ -3,10 +3,10 @@
 // one RENAME TABLE. A refused statement, a server error or a damaged file drops the shadows: the live tables are untouched
 // until the swap.
 import { createHash } from 'node:crypto';
-import { constants as fsConstants, promises as fsp } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import mysql from 'mysql2/promise';
 import { readJsonFile, writeJsonFile } from './json-file.ts';
+import { openBackupForRead } from './backup-file.ts';
 import type { Connection } from '../db.ts';
 import { quoteIdentifier, holdDatabaseLock } from '../db.ts';
 import { UserError } from '../../engine/errors.ts';
@@ -120,20 +120,6 @@ export function reservedName(kind: 'n' | 'o' | 'p', live: string): string {
 /** A temporary name for a named foreign key of a shadow table (constraint names are unique per database). */
 function temporaryConstraintName(shadow: string, name: string): string {
   return TEMPORARY_CONSTRAINT_PREFIX + createHash('sha1').update(`${shadow}\u0000${name}`).digest('hex').slice(0, 32);
-}
-
-/** Opens a backup for reading: a regular file with one link, never through a symbolic link. */
-export async function openBackupForRead(path: string): Promise<{ handle: FileHandle; size: number; mtimeMs: number; dev: number; ino: number }> {
-  const handle = await fsp.open(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ELOOP' || error.code === 'ENOENT') throw new UserError('error_file');
-    throw error;
-  });
-  const stat = await handle.stat();
-  if (!stat.isFile() || stat.nlink !== 1) {
-    await handle.close();
-    throw new UserError('error_file');
-  }
-  return { handle, size: stat.size, mtimeMs: stat.mtimeMs, dev: stat.dev, ino: stat.ino };
 }
 
 /**
