@@ -57,7 +57,8 @@ export async function checkDatabase(config: HostConfig, sources: SettingSources,
       case 'EAI_AGAIN':
       case 'EHOSTUNREACH':
       case 'ENETUNREACH': {
-        const why = { ECONNREFUSED: 'connection refused', ETIMEDOUT: 'no answer within 5 s', ENOTFOUND: 'unknown host', EAI_AGAIN: 'unknown host' }[e.code] ?? 'unreachable';
+        const reasons: Record<string, string> = { ECONNREFUSED: 'connection refused', ETIMEDOUT: 'no answer within 5 s', ENOTFOUND: 'unknown host', EAI_AGAIN: 'unknown host' };
+        const why = reasons[e.code] ?? 'unreachable';
         throw new StartupError(`Cannot reach MariaDB on ${where} (${why}): start it or ${advise(['DB_HOSTNAME', 'DB_PORT'], sources)}`);
       }
       default:

@@ -43,7 +43,7 @@ function baseEnv(): NodeJS.ProcessEnv {
 }
 
 /** Starts the server; resolves when it exits, or when `until` matches its output (then it is stopped). */
-function start(env: Record<string, string>, until?: RegExp): Promise<Run> {
+function start(env: Record<string, string | undefined>, until?: RegExp): Promise<Run> {
   const began = Date.now();
   const child = spawn(TSX, ['system/server.ts'], { cwd: PROJECT_DIR, env: { ...baseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -95,10 +95,9 @@ describe('npm start fails fast', () => {
       `<?php\ndefine('DB_DRIVER', 'mysqli');\ndefine('DB_HOSTNAME', '${DB_HOST}');\ndefine('DB_USERNAME', '${DB_USER}');\ndefine('DB_PASSWORD', '${DB_PASSWORD}');\n` +
         `define('DB_DATABASE', 'no_such_opencart_db');\ndefine('DB_PORT', '${DB_PORT}');\ndefine('DB_PREFIX', 'oc_');\ndefine('HTTP_SERVER', 'http://shop.test/admin/');\n`,
     );
-    const env = baseEnv();
-    // The file, not the environment, says where the database is.
-    for (const key of ['DB_HOSTNAME', 'DB_PORT', 'DB_USERNAME', 'DB_PASSWORD']) env[key] = undefined;
-    const run = await start({ ...(env as Record<string, string>), OPENCART_CONFIG: file, PORT: String(await freePort()) });
+    // The file, not the environment, says where the database is (spawn leaves out variables set to undefined).
+    const fromFile = { DB_HOSTNAME: undefined, DB_PORT: undefined, DB_USERNAME: undefined, DB_PASSWORD: undefined };
+    const run = await start({ ...fromFile, OPENCART_CONFIG: file, PORT: String(await freePort()) });
     expectOneLineFailure(
       run,
       `Database "no_such_opencart_db" does not exist on ${DB_HOST}:${DB_PORT}: create it or correct DB_DATABASE in ${file} (or set it in the environment)`,
@@ -107,7 +106,7 @@ describe('npm start fails fast', () => {
 
   it('MariaDB not reachable on the configured port, with or without the demo', async () => {
     const dbPort = await freePort();
-    for (const env of [{ DB_DATABASE: database.name }, {}]) {
+    for (const env of [{ DB_DATABASE: database.name }, { DB_DATABASE: undefined }]) {
       const run = await start({ ...env, DB_PORT: String(dbPort), PORT: String(await freePort()) });
       expectOneLineFailure(run, `Cannot reach MariaDB on ${DB_HOST}:${dbPort} (connection refused): start it or set DB_HOSTNAME and DB_PORT`);
     }
