@@ -15,7 +15,10 @@ function listen(port: number, handler: () => express.Express | null): Promise<ht
     res.writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '1' }).end('Starting\n');
   });
   return new Promise((resolve, reject) => {
-    server.once('error', (error) => reject(describeListenError(error, port) ? new StartupError(describeListenError(error, port)!) : error));
+    server.once('error', (error) => {
+      const line = describeListenError(error, port);
+      reject(line ? new StartupError(line) : error);
+    });
     server.listen(port, '127.0.0.1', () => resolve(server));
   });
 }
