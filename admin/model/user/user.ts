@@ -1,8 +1,35 @@
-// oc_user and oc_user_group: who may sign in, and what their group may access and modify.
+// oc_user and oc_user_group: who may sign in, and what their group may access and modify; failed sign-ins per username.
 import bcrypt from 'bcryptjs';
 import type { Pool } from '../../../system/library/db.ts';
 import { quoteIdentifier } from '../../../system/library/db.ts';
 import type { AdminUser } from '../../../system/engine/context.ts';
+import { RESERVED_TABLE_PREFIX } from '../tool/backup.ts';
+
+/** OpenCart's default for `config_login_attempts` (admin/controller/setting/setting.php). */
+export const DEFAULT_LOGIN_ATTEMPTS = 5;
+
+/** How long a failed sign-in counts, as OpenCart's catalog login ("try again in 1 hour"). */
+const ATTEMPT_WINDOW = 'INTERVAL 1 HOUR';
+
+/**
+ * OpenCart 4.0.2.3 has no table of failed admin sign-ins: `oc_user_login` logs successful ones (user_id NOT NULL, shown
+ * as the user's login history) and `oc_customer_login` is the shop's customers'. So the module keeps its own, under its
+ * reserved prefix (never listed, backed up or restored), one per table prefix, since each prefix has its own users.
+ */
+export function loginAttemptTable(prefix: string): string {
+  return `${RESERVED_TABLE_PREFIX}l_${prefix}user`;
+}
+
+const ER_NO_SUCH_TABLE = 1146;
+
+/** The column holds 255 characters; a longer name is no user's (OpenCart's are 20) and still counts under its start. */
+function attemptKey(username: string): string {
+  return Array.from(username).slice(0, 255).join('');
+}
+
+function isMissingTable(error: unknown): boolean {
+  return Number((error as { errno?: number } | null)?.errno) === ER_NO_SUCH_TABLE;
+}
 
 interface UserRow {
   user_id: number;
@@ -16,6 +43,8 @@ interface UserRow {
 export class UserModel {
   private readonly userTable: string;
   private readonly groupTable: string;
+  private readonly settingTable: string;
+  private readonly attemptTable: string;
 
   constructor(
     private readonly pool: Pool,
@@ -23,6 +52,8 @@ export class UserModel {
   ) {
     this.userTable = quoteIdentifier(prefix + 'user');
     this.groupTable = quoteIdentifier(prefix + 'user_group');
+    this.settingTable = quoteIdentifier(prefix + 'setting');
+    this.attemptTable = quoteIdentifier(loginAttemptTable(prefix));
   }
 
   private async find(where: string, value: string | number): Promise<UserRow | null> {
@@ -42,6 +73,68 @@ export class UserModel {
     if (!row || !/^\$2[aby]\$/.test(row.password)) return null;
     const matches = await bcrypt.compare(password, row.password.replace(/^\$2y\$/, '$2b$'));
     return matches ? toAdminUser(row) : null;
+  }
+
+  /** The shop's `config_login_attempts` (store 0), read on each sign-in so a change in OpenCart's settings applies at once. */
+  async loginAttemptLimit(): Promise<number> {
+    try {
+      const [rows] = await this.pool.query(
+        `SELECT value FROM ${this.settingTable} WHERE store_id = 0 AND code = 'config' AND \`key\` = 'config_login_attempts'`,
+      );
+      const limit = Number((rows as Array<{ value: string }>)[0]?.value);
+      // OpenCart's settings form refuses less than 1; anything else it could not have saved means the default.
+      return Number.isInteger(limit) && limit >= 1 ? limit : DEFAULT_LOGIN_ATTEMPTS;
+    } catch (error) {
+      if (isMissingTable(error)) return DEFAULT_LOGIN_ATTEMPTS;
+      throw error;
+    }
+  }
+
+  /** Failed sign-ins for this username in the last hour; the column's collation matches oc_user's, so case does not split the count. */
+  async countLoginAttempts(username: string): Promise<number> {
+    try {
+      const [rows] = await this.pool.query(
+        `SELECT COUNT(*) AS total FROM ${this.attemptTable} WHERE username = ? AND date_added > NOW() - ${ATTEMPT_WINDOW}`,
+        [attemptKey(username)],
+      );
+      return Number((rows as Array<{ total: number | string }>)[0].total);
+    } catch (error) {
+      // No failed sign-in yet on this database: the table is made by the first one.
+      if (isMissingTable(error)) return 0;
+      throw error;
+    }
+  }
+
+  async addLoginAttempt(username: string, ip: string): Promise<void> {
+    const insert = () =>
+      this.pool.query(`INSERT INTO ${this.attemptTable} (username, ip, date_added) VALUES (?, ?, NOW())`, [attemptKey(username), ip.slice(0, 40)]);
+    try {
+      await insert();
+    } catch (error) {
+      if (!isMissingTable(error)) throw error;
+      await this.pool.query(
+        `CREATE TABLE IF NOT EXISTS ${this.attemptTable} (
+           login_attempt_id int(11) NOT NULL AUTO_INCREMENT,
+           username varchar(255) NOT NULL,
+           ip varchar(40) NOT NULL,
+           date_added datetime NOT NULL,
+           PRIMARY KEY (login_attempt_id),
+           KEY username (username, date_added)
+         ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci`,
+      );
+      await insert();
+    }
+    // Rows past the window count for nothing; dropping them here keeps the table as small as the last hour's failures.
+    await this.pool.query(`DELETE FROM ${this.attemptTable} WHERE date_added <= NOW() - ${ATTEMPT_WINDOW}`);
+  }
+
+  /** After a successful sign-in, as OpenCart's deleteLoginAttempts. */
+  async deleteLoginAttempts(username: string): Promise<void> {
+    try {
+      await this.pool.query(`DELETE FROM ${this.attemptTable} WHERE username = ?`, [attemptKey(username)]);
+    } catch (error) {
+      if (!isMissingTable(error)) throw error;
+    }
   }
 
   async byId(userId: number): Promise<AdminUser | null> {
