@@ -195,6 +195,15 @@ describe('tables', () => {
     expect(response.text).not.toContain('value="other_table"');
   });
 
+  it('the page offers every table ticked, with "select all" ticked and Back up enabled, as OpenCart 4.0.2.3 does', async () => {
+    const response = await admin.agent.get(`/admin/index.php?route=tool/backup&user_token=${admin.token}`);
+    const boxes = response.text.match(/<input type="checkbox" name="backup\[\]"[^>]*>/g) ?? [];
+    expect(boxes.length).toBeGreaterThan(0);
+    expect(boxes.filter((box) => !/\schecked(?=[\s/>])/.test(box))).toEqual([]);
+    expect(response.text).toMatch(/<input type="checkbox" id="input-backup-all"[^>]*\schecked[\s/>]/);
+    expect(response.text).not.toMatch(/<button[^>]*id="button-backup"[^>]*\sdisabled/);
+  });
+
   it.each(['oc_user', 'oc_user_group', 'other_table', 'oc_missing', 'oc_product`; DROP TABLE oc_product; --', "oc_product' OR 1=1"])(
     'a hand-made backup of %j is refused and writes no file',
     async (table) => {
