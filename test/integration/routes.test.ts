@@ -21,6 +21,7 @@ const ROUTES: Array<{ route: string; method: 'get' | 'post'; kind: 'html' | 'jso
   { route: 'tool/backup.download', method: 'get', kind: 'file' },
   { route: 'tool/backup.delete', method: 'post', kind: 'json' },
   { route: 'tool/backup.undo', method: 'post', kind: 'json' },
+  { route: 'tool/backup.discard', method: 'post', kind: 'json' },
 ];
 
 beforeAll(async () => {
@@ -125,7 +126,7 @@ describe('every route', () => {
   });
 
   it('state-changing routes refuse GET', async () => {
-    for (const route of ['tool/backup.backup', 'tool/backup.restore', 'tool/backup.delete', 'tool/backup.upload', 'tool/backup.undo']) {
+    for (const route of ['tool/backup.backup', 'tool/backup.restore', 'tool/backup.delete', 'tool/backup.upload', 'tool/backup.undo', 'tool/backup.discard']) {
       const response = await call(admin.agent, 'get', route, `&user_token=${admin.token}&filename=x.sql`);
       expect(response.status).toBe(405);
       expect(response.body.error).toMatch(/POST/);
