@@ -205,7 +205,13 @@ describe('Backup & Restore in the browser in Arabic (right to left)', () => {
     expect(await englishOnPage()).toEqual([]);
     await screenshot(page, 'ar-06-restored');
 
-    const undone = await nextAlert(page, () => page.click('#button-undo'));
+    await page.click('#button-undo');
+    await page.waitForSelector('#modal-undo.show');
+    await expect.poll(() => page.locator('#button-undo-confirm').isVisible()).toBe(true);
+    expect(textPattern(ar.text_confirm_undo).test(await page.innerText('#undo-confirm'))).toBe(true);
+    expect(await englishOnPage()).toEqual([]);
+    await screenshot(page, 'ar-06b-undo-confirm');
+    const undone = await nextAlert(page, () => page.click('#button-undo-confirm'));
     expect(undone).toEqual({ kind: 'success', text: ar.text_undo_success });
     await page.waitForSelector('#undo', { state: 'hidden' });
     expect(await englishOnPage()).toEqual([]);

@@ -118,8 +118,12 @@ export class BackupController {
   /** The undo confirmation: which tables go back, and that what was changed in them since is lost. */
   private undoConfirmText(ctx: AdminContext, record: UndoRecord): string {
     const names = record.tables.map((t) => t.live);
-    const shown = names.length > 20 ? [...names.slice(0, 20), '…'] : names;
-    return ctx.t('text_confirm_undo', record.filename, formatNumber(names.length, ctx.strings('default').code), shown.join(', '));
+    const shown = (names.length > 10 ? [...names.slice(0, 10), '…'] : names).join(', ');
+    const strings = ctx.strings('default');
+    // In a right-to-left text the list of Latin names is one left-to-right run (LRI … PDI), or its commas and names
+    // are reordered by the bidi algorithm.
+    const list = strings.direction === 'rtl' ? `\u2066${shown}\u2069` : shown;
+    return ctx.t('text_confirm_undo', record.filename, formatNumber(names.length, strings.code), list);
   }
 
   /** The history table (view tool/backup_history), newest first. */
