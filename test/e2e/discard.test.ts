@@ -80,7 +80,8 @@ afterEach(() => {
 afterAll(async () => {
   await browser?.close().catch(() => undefined);
   await server?.close().catch(() => undefined);
-  await shop?.close().catch(() => undefined);
+  // Started on the first server's storage, which it would otherwise keep: this is the end of both.
+  await shop?.close(false).catch(() => undefined);
   await database?.drop();
 });
 
