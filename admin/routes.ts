@@ -35,6 +35,8 @@ export const ROUTES: Readonly<Record<string, RouteDefinition>> = {
   'tool/backup.download': { method: 'GET', permission: 'modify', reply: 'file', language: 'tool/backup', run: (c, ctx) => c.backup.download(ctx) },
   'tool/backup.delete': { method: 'POST', permission: 'modify', reply: 'json', language: 'tool/backup', run: (c, ctx) => c.backup.delete(ctx) },
   'tool/backup.undo': { method: 'POST', permission: 'modify', reply: 'json', language: 'tool/backup', run: (c, ctx) => c.backup.undo(ctx) },
+  // Any admin with modify permission may discard an interrupted restore, not only its owner (see BackupController.discard).
+  'tool/backup.discard': { method: 'POST', permission: 'modify', reply: 'json', language: 'tool/backup', run: (c, ctx) => c.backup.discard(ctx) },
 };
 
 /** OpenCart 4.0.2 separates the method with `.`; 4.0.0/4.0.1 used `|`. Both reach the same route. */

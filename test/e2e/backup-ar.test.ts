@@ -148,10 +148,11 @@ describe('Backup & Restore in the browser in Arabic (right to left)', () => {
   it('backs up all tables: the bar reaches 100%, an Arabic success message, the new row', async () => {
     await page.click('[data-bs-target="#tab-backup"]');
     await page.waitForSelector('#tab-backup', { state: 'visible' });
-    expect(await page.isDisabled('#button-backup')).toBe(true);
-    expect(await englishOnPage()).toEqual([]);
-    await page.check('#input-backup-all');
+    // Every table is ticked when the page loads, as on OpenCart 4.0.2.3's page.
+    expect(await page.isChecked('#input-backup-all')).toBe(true);
+    expect(await page.$$eval("input[name='backup[]']", (all) => all.every((box) => (box as HTMLInputElement).checked))).toBe(true);
     expect(await page.isEnabled('#button-backup')).toBe(true);
+    expect(await englishOnPage()).toEqual([]);
     await screenshot(page, 'ar-03-backup-tab');
 
     const alert = await nextAlert(page, () => page.click('#button-backup'));
@@ -204,7 +205,13 @@ describe('Backup & Restore in the browser in Arabic (right to left)', () => {
     expect(await englishOnPage()).toEqual([]);
     await screenshot(page, 'ar-06-restored');
 
-    const undone = await nextAlert(page, () => page.click('#button-undo'));
+    await page.click('#button-undo');
+    await page.waitForSelector('#modal-undo.show');
+    await expect.poll(() => page.locator('#button-undo-confirm').isVisible()).toBe(true);
+    expect(textPattern(ar.text_confirm_undo).test(await page.innerText('#undo-confirm'))).toBe(true);
+    expect(await englishOnPage()).toEqual([]);
+    await screenshot(page, 'ar-06b-undo-confirm');
+    const undone = await nextAlert(page, () => page.click('#button-undo-confirm'));
     expect(undone).toEqual({ kind: 'success', text: ar.text_undo_success });
     await page.waitForSelector('#undo', { state: 'hidden' });
     expect(await englishOnPage()).toEqual([]);

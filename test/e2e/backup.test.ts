@@ -130,7 +130,7 @@ describe('Backup & Restore in the browser (en-gb)', () => {
     await screenshot(page, 'en-02-page');
   });
 
-  it('keyboard: Tab reaches the tabs and the checkboxes, Space ticks them; Backup is disabled until a table is ticked', async () => {
+  it('keyboard: Tab reaches the tabs and the checkboxes, Space ticks them; every table is ticked at first, Backup is disabled when none is', async () => {
     const backupButton = page.locator('#button-backup');
     const selectAll = page.locator('#input-backup-all');
     const boxes = page.locator("input[name='backup[]']");
@@ -147,11 +147,18 @@ describe('Backup & Restore in the browser (en-gb)', () => {
 
     await page.keyboard.press('Tab');
     expect(await focusedId()).toBe('input-backup-all');
-    await expect.poll(() => backupButton.isDisabled()).toBe(true);
-    await screenshot(page, 'en-03-backup-tab-nothing-ticked');
+    // As on OpenCart 4.0.2.3's page, every table is ticked when the page loads.
+    expect(await selectAll.isChecked()).toBe(true);
+    expect(await selectAll.evaluate((box) => (box as HTMLInputElement).indeterminate)).toBe(false);
+    expect(await boxes.evaluateAll((all) => all.every((box) => (box as HTMLInputElement).checked))).toBe(true);
+    expect(await backupButton.isEnabled()).toBe(true);
+    await screenshot(page, 'en-03-backup-tab-all-ticked');
 
     await page.keyboard.press('Space');
-    expect(await selectAll.isChecked()).toBe(true);
+    expect(await selectAll.isChecked()).toBe(false);
+    expect(await boxes.evaluateAll((all) => all.some((box) => (box as HTMLInputElement).checked))).toBe(false);
+    expect(await backupButton.isDisabled()).toBe(true);
+    await page.keyboard.press('Space');
     expect(await boxes.evaluateAll((all) => all.every((box) => (box as HTMLInputElement).checked))).toBe(true);
     expect(await backupButton.isEnabled()).toBe(true);
     await page.keyboard.press('Space');
@@ -329,7 +336,39 @@ describe('Backup & Restore in the browser (en-gb)', () => {
     expect(undoOffer?.[1]).toBe(UPLOAD_NAME);
     await screenshot(page, 'en-09-restored-undo-offered');
 
-    const undone = await nextAlert(page, () => page.click('#button-undo'));
+    // Undo asks first, naming the tables whose later changes it would throw away; Cancel sends nothing.
+    const undoRequests: string[] = [];
+    const onRequest = (request: { url(): string }) => {
+      if (request.url().includes('route=tool/backup.undo')) undoRequests.push(request.url());
+    };
+    page.on('request', onRequest);
+    const confirmText = fill(en.text_confirm_undo, UPLOAD_NAME, '2', 'oc_order_status, oc_stock_status');
+    expect(await page.getAttribute('#button-undo', 'data-confirm')).toBe(confirmText);
+    await page.click('#button-undo');
+    await page.waitForSelector('#modal-undo.show');
+    await expect.poll(() => page.locator('#modal-undo').isVisible()).toBe(true);
+    expect(await page.innerText('#undo-confirm')).toBe(confirmText);
+    await screenshot(page, 'en-09b-undo-confirm');
+    await page.click('#modal-undo .modal-footer [data-bs-dismiss="modal"]');
+    await page.waitForSelector('#modal-undo', { state: 'hidden' });
+    // Give a request that should not exist the time to show up.
+    await page.waitForTimeout(300);
+    expect(undoRequests).toEqual([]);
+    expect(await query('SELECT name FROM oc_order_status WHERE order_status_id = 1 AND language_id = 1')).toEqual(before);
+    expect(await count('SELECT COUNT(*) AS n FROM oc_stock_status WHERE stock_status_id = 5')).toBe(2);
+    expect(await page.isVisible('#undo')).toBe(true);
+
+    // A reloaded page offers the same undo with the same confirmation (from the page data this time).
+    await page.reload();
+    await page.waitForSelector('#undo', { state: 'visible' });
+    expect(await page.getAttribute('#button-undo', 'data-confirm')).toBe(confirmText);
+
+    await page.click('#button-undo');
+    await page.waitForSelector('#modal-undo.show');
+    await expect.poll(() => page.locator('#button-undo-confirm').isVisible()).toBe(true);
+    const undone = await nextAlert(page, () => page.click('#button-undo-confirm'));
+    page.off('request', onRequest);
+    expect(undoRequests).toHaveLength(1);
     expect(undone).toEqual({ kind: 'success', text: en.text_undo_success });
     await page.waitForSelector('#undo', { state: 'hidden' });
     expect(await page.innerText('#progress-text')).toBe(en.text_undo_success);

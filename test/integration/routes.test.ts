@@ -21,6 +21,7 @@ const ROUTES: Array<{ route: string; method: 'get' | 'post'; kind: 'html' | 'jso
   { route: 'tool/backup.download', method: 'get', kind: 'file' },
   { route: 'tool/backup.delete', method: 'post', kind: 'json' },
   { route: 'tool/backup.undo', method: 'post', kind: 'json' },
+  { route: 'tool/backup.discard', method: 'post', kind: 'json' },
 ];
 
 beforeAll(async () => {
@@ -125,7 +126,7 @@ describe('every route', () => {
   });
 
   it('state-changing routes refuse GET', async () => {
-    for (const route of ['tool/backup.backup', 'tool/backup.restore', 'tool/backup.delete', 'tool/backup.upload', 'tool/backup.undo']) {
+    for (const route of ['tool/backup.backup', 'tool/backup.restore', 'tool/backup.delete', 'tool/backup.upload', 'tool/backup.undo', 'tool/backup.discard']) {
       const response = await call(admin.agent, 'get', route, `&user_token=${admin.token}&filename=x.sql`);
       expect(response.status).toBe(405);
       expect(response.body.error).toMatch(/POST/);
@@ -193,6 +194,15 @@ describe('tables', () => {
     expect(response.text).not.toContain('value="oc_user"');
     expect(response.text).not.toContain('value="oc_user_group"');
     expect(response.text).not.toContain('value="other_table"');
+  });
+
+  it('the page offers every table ticked, with "select all" ticked and Back up enabled, as OpenCart 4.0.2.3 does', async () => {
+    const response = await admin.agent.get(`/admin/index.php?route=tool/backup&user_token=${admin.token}`);
+    const boxes = response.text.match(/<input type="checkbox" name="backup\[\]"[^>]*>/g) ?? [];
+    expect(boxes.length).toBeGreaterThan(0);
+    expect(boxes.filter((box) => !/\schecked(?=[\s/>])/.test(box))).toEqual([]);
+    expect(response.text).toMatch(/<input type="checkbox" id="input-backup-all"[^>]*\schecked[\s/>]/);
+    expect(response.text).not.toMatch(/<button[^>]*id="button-backup"[^>]*\sdisabled/);
   });
 
   it.each(['oc_user', 'oc_user_group', 'other_table', 'oc_missing', 'oc_product`; DROP TABLE oc_product; --', "oc_product' OR 1=1"])(

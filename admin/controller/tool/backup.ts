@@ -18,8 +18,14 @@ import { formatSize, formatNumber, formatPhpDate, backupFileStem } from '../../.
 import * as model from '../../model/tool/backup.ts';
 import { tablesInFile } from '../../../system/library/backup/inspect.ts';
 import { receiveUpload } from '../../../system/library/backup/upload.ts';
-import { UNDO_FILE, RESTORE_STATE_FILE } from '../../../system/library/backup/housekeeping.ts';
+import { UNDO_FILE, RESTORE_STATE_FILE, dropRestoreLeftovers } from '../../../system/library/backup/housekeeping.ts';
 import type { Layout } from '../common/layout.ts';
+
+/**
+ * A restore of this process whose page has sent nothing for this long is taken as abandoned: the page offers to discard
+ * it, and any admin may. A working page asks for its next step within milliseconds of the last reply.
+ */
+export const ABANDONED_AFTER_MS = 15_000;
 
 interface BackupJobEntry extends Job {
   backup: BackupJob;
@@ -76,29 +82,49 @@ export class BackupController {
       inspect: ctx.link('tool/backup.inspect'),
       upload: ctx.link('tool/backup.upload'),
       undo: ctx.link('tool/backup.undo'),
+      discard: ctx.link('tool/backup.discard'),
       history_url: ctx.link('tool/backup.history'),
       upload_max: this.config.backup.uploadMaxBytes,
       help_upload: ctx.t('help_upload', this.size(ctx, this.config.backup.uploadMaxBytes)),
       error_upload_size: ctx.t('error_upload_size', this.size(ctx, this.config.backup.uploadMaxBytes)),
       text_undo_available: undo ? ctx.t('text_undo_available', undo.filename, this.date(ctx, new Date(undo.until))) : '',
+      text_confirm_undo: undo ? this.undoConfirmText(ctx, undo) : '',
       ...(await this.interruptedRestore(ctx)),
     };
     return html(await this.deps.layout.page(ctx, 'tool/backup', strings.heading_title, data));
   }
 
   /**
-   * A restore whose page was closed or whose server restarted: the page says so (the live tables were not changed) and,
-   * for the session that started it, offers to continue from where it stopped.
+   * A restore whose page was closed or whose server restarted: the page says so (the live tables were not changed),
+   * offers to discard it and, for the session that started it, to continue from where it stopped.
    */
-  private async interruptedRestore(ctx: AdminContext): Promise<{ text_restore_interrupted: string; resume: string }> {
-    const none = { text_restore_interrupted: '', resume: '' };
-    if (this.deps.jobs.running('restore')) return none;
+  private async interruptedRestore(ctx: AdminContext): Promise<{ text_restore_interrupted: string; resume: string; text_confirm_discard: string }> {
+    const none = { text_restore_interrupted: '', resume: '', text_confirm_discard: '' };
+    const running = this.deps.jobs.current('restore');
+    // A restore of this process still counts as running while its page keeps asking for the next step.
+    if (running ? !this.abandoned(running) : this.deps.jobs.running('restore')) return none;
     const state = await readJsonFile<RestoreJobState>(this.stateFile);
     if (!state) return none;
     return {
       text_restore_interrupted: ctx.t('text_restore_interrupted', state.filename, this.date(ctx, new Date(state.startedAt))),
       resume: state.owner === ctx.session.id ? ctx.link('tool/backup.restore', { filename: state.filename, job: state.id, step: state.step }) : '',
+      text_confirm_discard: ctx.t('text_confirm_discard', state.filename),
     };
+  }
+
+  private abandoned(job: Job): boolean {
+    return !job.busy && Date.now() - job.touchedAt >= ABANDONED_AFTER_MS;
+  }
+
+  /** The undo confirmation: which tables go back, and that what was changed in them since is lost. */
+  private undoConfirmText(ctx: AdminContext, record: UndoRecord): string {
+    const names = record.tables.map((t) => t.live);
+    const shown = (names.length > 10 ? [...names.slice(0, 10), '…'] : names).join(', ');
+    const strings = ctx.strings('default');
+    // In a right-to-left text the list of Latin names is one left-to-right run (LRI … PDI), or its commas and names
+    // are reordered by the bidi algorithm.
+    const list = strings.direction === 'rtl' ? `\u2066${shown}\u2069` : shown;
+    return ctx.t('text_confirm_undo', record.filename, formatNumber(names.length, strings.code), list);
   }
 
   /** The history table (view tool/backup_history), newest first. */
@@ -375,7 +401,12 @@ export class BackupController {
       const messages = [ctx.t('text_success'), ...this.notesText(ctx, progress.notes)];
       if (progress.undo) messages.push(ctx.t('text_undo_until', progress.undo.tables.length, this.date(ctx, new Date(progress.undo.until))));
       const undo = progress.undo
-        ? { until: progress.undo.until, tables: progress.undo.tables.map((t) => t.live), text: ctx.t('text_undo_available', progress.undo.filename, this.date(ctx, new Date(progress.undo.until))) }
+        ? {
+            until: progress.undo.until,
+            tables: progress.undo.tables.map((t) => t.live),
+            text: ctx.t('text_undo_available', progress.undo.filename, this.date(ctx, new Date(progress.undo.until))),
+            confirm: this.undoConfirmText(ctx, progress.undo),
+          }
         : undefined;
       const reply = { success: messages.join(' '), progress: 100, undo };
       this.deps.jobs.complete(entry, reply);
@@ -442,6 +473,44 @@ export class BackupController {
     return json({ success: ctx.t('text_undo_success') });
   }
 
+  /**
+   * Drops an interrupted restore now rather than at its timeout: its shadow tables, its state row and its state file, so
+   * a new backup or restore can start at once; the live tables are not touched. Any user with modify permission may
+   * discard, not only the session that started the restore: that session may be gone for good (browser closed, session
+   * expired, server restarted), and only an admin can free the shop of it. A restore this process is still working on,
+   * or whose page asked for a step less than ABANDONED_AFTER_MS ago, is someone's running job and is refused (its own
+   * session may discard it at once).
+   */
+  async discard(ctx: AdminContext): Promise<Reply> {
+    const state = await readJsonFile<RestoreJobState>(this.stateFile);
+    // No await between this look and remove(): a request of the job cannot start in between.
+    const job = this.deps.jobs.current('restore') as RestoreJobEntry | undefined;
+    if (!job && !state) throw new UserError('error_discard');
+    const filename = job?.restore.filename ?? state!.filename;
+    if (job) {
+      if (job.busy || (job.owner !== ctx.session.id && !this.abandoned(job))) throw new UserError('error_busy_restore', [utcTime(job.startedAt)]);
+      // The job's own abort drops the shadows it knows, its state row and file, and lets go of its connection and lock.
+      await this.deps.jobs.remove(job);
+    }
+    // A restore left by a previous process (or an abort that could not reach the database) is cleaned up here. Resuming
+    // it only to abort it would need the very same file, and RestoreJob.abort() keeps quiet when it cannot take the lock;
+    // under the lock, every shadow table is a leftover anyway.
+    const claim = await this.deps.jobs.claim('restore');
+    let connection: Connection | null = null;
+    try {
+      connection = await openJobConnection(this.config);
+      // Another server process working on a restore holds the lock between its requests: that restore is not abandoned.
+      await holdDatabaseLock(connection, this.config.db.database, 2);
+      await dropRestoreLeftovers(connection);
+      await fs.rm(this.stateFile, { force: true });
+    } finally {
+      await connection?.query('DO RELEASE_ALL_LOCKS()').catch(() => undefined);
+      connection?.destroy();
+      claim.release();
+    }
+    return json({ success: ctx.t('text_discard_success', filename) });
+  }
+
   private async currentUndo(): Promise<UndoRecord | null> {
     const record = await readJsonFile<UndoRecord>(this.undoFile);
     if (!record || Date.parse(record.until) < Date.now()) return null;
@@ -486,6 +555,11 @@ export class BackupController {
     const names = await fs.readdir(this.cacheDir).catch(() => [] as string[]);
     await Promise.all(names.filter((name) => name.startsWith('cache.')).map((name) => fs.rm(path.join(this.cacheDir, name), { force: true })));
   }
+}
+
+/** The same spelling as the registry's busy messages. */
+function utcTime(date: Date): string {
+  return date.toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 }
 
 function percent(done: number, total: number): number {

@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { HostConfig } from '../config.ts';
-import type { Pool } from '../db.ts';
+import type { Pool, Connection } from '../db.ts';
 import type { PoolConnection } from 'mysql2/promise';
 import { quoteIdentifier } from '../db.ts';
 import type { JobRegistry } from './jobs.ts';
@@ -46,6 +46,20 @@ export async function cleanStaleFiles(config: HostConfig, pool: Pool, jobs: JobR
   }
 }
 
+/**
+ * Drops every shadow table (`_bkr_n_…`) and the restore state table. Only under the database's job lock: whoever holds
+ * it is the one restore or undo that may have shadows in use, so with the lock in hand every shadow is a leftover.
+ */
+export async function dropRestoreLeftovers(connection: Connection): Promise<void> {
+  await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(STATE_TABLE)}`);
+  const [rows] = await connection.query(
+    'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE ?',
+    [`${escapedPrefix}n\\_%`],
+  );
+  const shadows = (rows as Array<{ name: string }>).map((row) => quoteIdentifier(row.name));
+  if (shadows.length) await connection.query(`DROP TABLE IF EXISTS ${shadows.join(', ')}`);
+}
+
 async function dropLeftovers(connection: PoolConnection, backupDir: string, now: number, jobTimeoutMs: number): Promise<void> {
   // A restore interrupted by a restart keeps its shadow tables while it can still be resumed.
   const stateFile = path.join(backupDir, RESTORE_STATE_FILE);
@@ -53,13 +67,7 @@ async function dropLeftovers(connection: PoolConnection, backupDir: string, now:
   const resumable = stateStat !== null && now - stateStat.mtimeMs <= jobTimeoutMs;
   if (!resumable) {
     await fs.rm(stateFile, { force: true });
-    await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(STATE_TABLE)}`);
-    const [rows] = await connection.query(
-      'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE ?',
-      [`${escapedPrefix}n\\_%`],
-    );
-    const shadows = (rows as Array<{ name: string }>).map((row) => quoteIdentifier(row.name));
-    if (shadows.length) await connection.query(`DROP TABLE IF EXISTS ${shadows.join(', ')}`);
+    await dropRestoreLeftovers(connection);
   }
 
   // Kept tables: only those of the current undo record, and only until its deadline.

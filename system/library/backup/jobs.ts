@@ -79,6 +79,11 @@ export class JobRegistry {
     return { id: placeholder.id, release: () => void this.jobs.delete(placeholder.id) };
   }
 
+  /** The started job of this kind in this process, whoever owns it (a claim still starting one is not a job yet). */
+  current(kind: JobKind): Job | undefined {
+    return [...this.jobs.values()].find((job) => job.kind === kind && !job.id.startsWith('claim-'));
+  }
+
   /** True while a job of this kind runs in this process. */
   running(kind: JobKind): boolean {
     return [...this.jobs.values()].some((job) => job.kind === kind);

@@ -289,11 +289,16 @@
       if (partial) chosen.forEach(function (name) { body.append('restore[]', name); });
       return body;
     });
-    if (reply && reply.undo) {
-      setText(document.getElementById('undo-text'), reply.undo.text || reply.success);
-      undoBox.classList.remove('d-none');
-    }
+    showUndo(reply);
   });
+
+  // A finished restore offers its undo, with the confirmation that names the tables it would put back.
+  function showUndo(reply) {
+    if (!reply || !reply.undo) return;
+    setText(document.getElementById('undo-text'), reply.undo.text || reply.success);
+    undoButton.dataset.confirm = reply.undo.confirm || '';
+    undoBox.classList.remove('d-none');
+  }
 
   document.getElementById('button-delete-confirm').addEventListener('click', async function () {
     window.bootstrap.Modal.getOrCreateInstance(deleteModal).hide();
@@ -316,14 +321,48 @@
     resumeButton.addEventListener('click', async function () {
       document.getElementById('restore-interrupted').classList.add('d-none');
       const reply = await runJob(resumeButton.dataset.resume, function () { return new URLSearchParams(); });
-      if (reply && reply.undo) {
-        setText(document.getElementById('undo-text'), reply.undo.text || reply.success);
-        undoBox.classList.remove('d-none');
-      }
+      showUndo(reply);
     });
   }
 
-  undoButton.addEventListener('click', async function () {
+  // Discarding drops what an interrupted restore loaded (never the live tables), after a confirmation; nothing is sent
+  // when the dialog is dismissed.
+  const discardButton = document.getElementById('button-discard');
+  const discardModal = document.getElementById('modal-discard');
+  if (discardButton) {
+    discardButton.addEventListener('click', function () {
+      if (busy) return;
+      setText(document.getElementById('discard-confirm'), discardButton.dataset.confirm);
+      window.bootstrap.Modal.getOrCreateInstance(discardModal).show();
+    });
+  }
+
+  document.getElementById('button-discard-confirm').addEventListener('click', async function () {
+    window.bootstrap.Modal.getOrCreateInstance(discardModal).hide();
+    setBusy(true);
+    try {
+      const reply = await postForm(urls.discard, new URLSearchParams());
+      setProgress(reply.error ? 100 : 0, reply.error || reply.success, reply.error ? 'error' : 'success');
+      showAlert(reply.error ? 'error' : 'success', reply.error || reply.success);
+      if (!reply.error) document.getElementById('restore-interrupted').classList.add('d-none');
+    } catch (error) {
+      setProgress(100, urls.errorException, 'error');
+      showAlert('error', urls.errorException);
+    } finally {
+      setBusy(false);
+    }
+  });
+
+  // Undo throws away whatever was changed in the restored tables since the restore: it asks first, naming them.
+  const undoModal = document.getElementById('modal-undo');
+  undoButton.addEventListener('click', function () {
+    if (busy) return;
+    setText(document.getElementById('undo-confirm'), undoButton.dataset.confirm);
+    window.bootstrap.Modal.getOrCreateInstance(undoModal).show();
+  });
+
+  document.getElementById('button-undo-confirm').addEventListener('click', async function () {
+    window.bootstrap.Modal.getOrCreateInstance(undoModal).hide();
     setBusy(true);
     try {
       const reply = await postForm(urls.undo, new URLSearchParams());
