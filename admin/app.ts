@@ -163,6 +163,11 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Adm
     if (error instanceof UserError && !(error instanceof MissingTranslationError)) {
       message = ctx.t(error.key, ...error.args);
       status = definition?.reply === 'json' ? 200 : 400;
+    } else if (isPrivilegeError(error)) {
+      // The shop owner can fix this one: the account needs a privilege the README lists.
+      log('Database privilege missing', { route: ctx.route, error: error.sqlMessage });
+      message = ctx.t('error_privilege', missingPrivilege(error.sqlMessage));
+      status = definition?.reply === 'json' ? 200 : 500;
     } else {
       log('Unexpected error in admin route', { route: ctx.route, user: ctx.user?.username, job: single(ctx.query.job), error: error instanceof Error ? error.stack : String(error) });
       message = ctx.t('error_exception');
@@ -308,4 +313,18 @@ async function send(res: Response, reply: Reply, htmlPolicy: string): Promise<vo
       await pipeline(reply.stream, res).catch(() => undefined);
       return;
   }
+}
+
+/** MariaDB's "command denied" errors: on a database, a table, a column, a global privilege, a routine. */
+const PRIVILEGE_ERRNOS = new Set([1044, 1142, 1143, 1227, 1370]);
+
+function isPrivilegeError(error: unknown): error is { errno: number; sqlMessage: string } {
+  const { errno, sqlMessage } = (error ?? {}) as { errno?: unknown; sqlMessage?: unknown };
+  return typeof errno === 'number' && PRIVILEGE_ERRNOS.has(errno) && typeof sqlMessage === 'string';
+}
+
+/** "CREATE" of "CREATE command denied to user … for table `db`.`_bkr_state`": the table may be one of the module's own. */
+function missingPrivilege(sqlMessage: string): string {
+  const command = / command denied /.exec(sqlMessage);
+  return command ? sqlMessage.slice(0, command.index) : sqlMessage.replace(/`[^`]*_bkr_[^`]*`/g, '…');
 }

@@ -147,4 +147,20 @@ describe(`the README's GRANT (${grant.privileges})`, () => {
     await asRoot((c) => c.query("INSERT INTO oc_child (id, parent_id, note) VALUES (20, 1, 'lower')"), database.name);
     expect(await rows('SELECT note FROM oc_child WHERE id = 20')).toEqual([{ note: 'LOWER' }]);
   });
+
+  it('without one of them, a restore says which privilege is missing and where the README lists them; nothing changes', async () => {
+    const name = readdirSync(test.backupDir).filter((file) => file.endsWith('.sql') && file !== 'dump.sql').sort().at(-1);
+    await asRoot((c) => c.query("UPDATE oc_parent SET name = 'before' WHERE id = 1"), database.name);
+    const before = await checksums(database.name, TABLES);
+    await asRoot((c) => c.query(`REVOKE CREATE ON \`${database.name}\`.* FROM ?@?`, [account, host]));
+    try {
+      const reply = await runJob(admin.agent, `/admin/index.php?route=tool/backup.restore&user_token=${admin.token}&filename=${encodeURIComponent(String(name))}`, {});
+      expect(reply.error).toMatch(/^The database account is not allowed to do this \(CREATE\)\. Grant it the privileges listed under "Database account"/);
+      expect(String(reply.error)).not.toContain('_bkr_');
+      expect(await checksums(database.name, TABLES)).toEqual(before);
+      expect((await rows("SHOW TABLES LIKE '\\_bkr\\_n\\_%'")).length).toBe(0);
+    } finally {
+      await asRoot((c) => c.query(`GRANT CREATE ON \`${database.name}\`.* TO ?@?`, [account, host]));
+    }
+  });
 });

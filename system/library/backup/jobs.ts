@@ -29,11 +29,6 @@ export interface Claim {
   release(): void;
 }
 
-export interface Claim {
-  readonly id: string;
-  release(): void;
-}
-
 export function createJobId(): string {
   return randomBytes(12).toString('hex');
 }
