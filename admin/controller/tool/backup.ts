@@ -13,7 +13,7 @@ import { openBackupForRead, plainFileStat } from '../../../system/library/backup
 import { BackupJob, startSnapshot } from '../../../system/library/backup/backup-job.ts';
 import { RestoreJob, undoRestore, type UndoRecord, type RestoreJobState, type RestoreRules, type RestoreNotes } from '../../../system/library/backup/restore-job.ts';
 import { readJsonFile, writeJsonFile } from '../../../system/library/backup/json-file.ts';
-import { JobRegistry, createJobId, type Job, type Claim } from '../../../system/library/backup/jobs.ts';
+import { JobRegistry, createJobId, utcTime, type Job, type Claim } from '../../../system/library/backup/jobs.ts';
 import { formatSize, formatNumber, formatPhpDate, backupFileStem } from '../../../system/library/format.ts';
 import * as model from '../../model/tool/backup.ts';
 import { tablesInFile } from '../../../system/library/backup/inspect.ts';
@@ -555,11 +555,6 @@ export class BackupController {
     const names = await fs.readdir(this.cacheDir).catch(() => [] as string[]);
     await Promise.all(names.filter((name) => name.startsWith('cache.')).map((name) => fs.rm(path.join(this.cacheDir, name), { force: true })));
   }
-}
-
-/** The same spelling as the registry's busy messages. */
-function utcTime(date: Date): string {
-  return date.toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
 }
 
 function percent(done: number, total: number): number {

@@ -29,6 +29,11 @@ export interface Claim {
   release(): void;
 }
 
+/** A job's start as the busy messages show it. */
+export function utcTime(date: Date): string {
+  return date.toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+}
+
 export function createJobId(): string {
   return randomBytes(12).toString('hex');
 }
@@ -67,7 +72,7 @@ export class JobRegistry {
     }
     const running = [...this.jobs.values()][0];
     if (running) {
-      throw new UserError(running.kind === 'backup' ? 'error_busy_backup' : 'error_busy_restore', [running.startedAt.toISOString().replace('T', ' ').slice(0, 19) + ' UTC']);
+      throw new UserError(running.kind === 'backup' ? 'error_busy_backup' : 'error_busy_restore', [utcTime(running.startedAt)]);
     }
     const placeholder: Job = { id: 'claim-' + createJobId(), kind, owner: '', startedAt: new Date(), step: 0, lastReply: null, touchedAt: Date.now(), abort: async () => {} };
     this.jobs.set(placeholder.id, placeholder);
