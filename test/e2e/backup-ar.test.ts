@@ -6,9 +6,8 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { connect, createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { createDemoTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { createDemoShop } from '../../system/demo/generator.ts';
 import {
   escapeRegExp,
   fill,
@@ -86,13 +85,7 @@ async function isolatedNames(selector: string): Promise<string[]> {
 
 beforeAll(async () => {
   browser = await launchChromium();
-  database = await createTestDatabase('e2e_ar');
-  const connection = await connect(database.name);
-  try {
-    await createDemoShop(connection, { prefix: 'oc_', scale: 1 });
-  } finally {
-    await connection.end();
-  }
+  database = await createDemoTestDatabase('e2e_ar');
   shop = await startTestApp(database.name);
   ar = languageStrings('ar', 'tool/backup');
   english = englishPieces();

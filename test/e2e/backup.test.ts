@@ -6,9 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { connect, createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { connect, createDemoTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { createDemoShop } from '../../system/demo/generator.ts';
 import {
   fill,
   historyNames,
@@ -45,13 +44,7 @@ let en: Record<string, string>;
 
 beforeAll(async () => {
   browser = await launchChromium();
-  database = await createTestDatabase('e2e');
-  const connection = await connect(database.name);
-  try {
-    await createDemoShop(connection, { prefix: 'oc_', scale: 1 });
-  } finally {
-    await connection.end();
-  }
+  database = await createDemoTestDatabase('e2e');
   shop = await startTestApp(database.name);
   en = languageStrings('en-gb', 'tool/backup');
   server = await listen(shop.app);

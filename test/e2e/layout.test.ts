@@ -2,9 +2,8 @@
 // Arabic), stacked above it on a phone, and never a page that scrolls sideways.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { connect, createTestDatabase, type TestDatabase } from '../helpers/database.ts';
+import { createDemoTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { createDemoShop } from '../../system/demo/generator.ts';
 import { launchChromium, listen, logIn, screenshot, watchPage, type PageWatch, type RunningServer } from '../helpers/browser.ts';
 
 let browser: Browser | undefined;
@@ -21,13 +20,7 @@ interface Box {
 
 beforeAll(async () => {
   browser = await launchChromium();
-  database = await createTestDatabase('layout');
-  const connection = await connect(database.name);
-  try {
-    await createDemoShop(connection, { prefix: 'oc_', scale: 1 });
-  } finally {
-    await connection.end();
-  }
+  database = await createDemoTestDatabase('layout');
   shop = await startTestApp(database.name);
   server = await listen(shop.app);
 });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import bcrypt from 'bcryptjs';
+import { createDemoShop } from '../../system/demo/generator.ts';
 
 export const DB_HOST = process.env.TEST_DB_HOSTNAME ?? '127.0.0.1';
 export const DB_PORT = Number(process.env.TEST_DB_PORT ?? 3306);
@@ -83,6 +84,18 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
       await c.end();
     },
   };
+}
+
+/** A throwaway database holding the demo shop (prefix oc_, scale 1): what the browser tests click through. */
+export async function createDemoTestDatabase(label: string): Promise<TestDatabase> {
+  const database = await createTestDatabase(label);
+  const connection = await connect(database.name);
+  try {
+    await createDemoShop(connection, { prefix: 'oc_', scale: 1 });
+  } finally {
+    await connection.end();
+  }
+  return database;
 }
 
 /** Runs `mariadb <database> < file`, the reference client. */
