@@ -172,6 +172,42 @@ describe('what a dump holds besides the shop\'s tables', () => {
     expect(await rows('SELECT id, name FROM oc_ruler')).toEqual([{ id: 1, name: '--not a comment' }]);
   });
 
+  it('a partitioned table restores with its partitions, from our own backup and from mariadb-dump', async () => {
+    const c = await connect(database.name);
+    await c.query(`CREATE TABLE oc_visit (visit_id int NOT NULL, year smallint NOT NULL, page varchar(64) NOT NULL, PRIMARY KEY (visit_id, year))
+      ENGINE=InnoDB PARTITION BY RANGE (year) (PARTITION p2024 VALUES LESS THAN (2025), PARTITION p2025 VALUES LESS THAN (2026), PARTITION pmax VALUES LESS THAN MAXVALUE)`);
+    await c.query("INSERT INTO oc_visit SELECT seq, 2023 + seq % 4, CONCAT('page ', seq) FROM seq_1_to_500");
+    await c.end();
+    // Each partition's name and the rows it holds (the rows went where the partitioning says).
+    const partitions = async (): Promise<string[]> => {
+      const names = await rows("SELECT PARTITION_NAME AS p FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'oc_visit' ORDER BY PARTITION_ORDINAL_POSITION");
+      const counts: string[] = [];
+      for (const { p } of names) counts.push(`${String(p)}: ${String((await rows(`SELECT COUNT(*) AS n FROM oc_visit PARTITION (\`${String(p)}\`)`))[0].n)}`);
+      return counts;
+    };
+    const original = await checksums(database.name, ['oc_visit']);
+    const layout = await partitions();
+    expect(layout).toEqual(['p2024: 250', 'p2025: 125', 'pmax: 125']);
+    const before = new Set(readdirSync(test.backupDir));
+    const backup = await runJob(admin.agent, `/admin/index.php?route=tool/backup.backup&user_token=${admin.token}`, { 'backup[]': ['oc_visit'] });
+    expect(backup.success, String(backup.error)).toBeTruthy();
+    const ours = readdirSync(test.backupDir).find((file) => !before.has(file)) as string;
+    expect(ours).toMatch(/\.sql$/);
+    const files: Array<[string, string | Buffer]> = [
+      ['mariadb-dump', execFileSync('mariadb-dump', ['-h', DB_HOST, '-u', DB_USER, database.name, 'oc_visit'])],
+      ['ours', ours],
+    ];
+    for (const [label, file] of files) {
+      await rows("DELETE FROM oc_visit WHERE year = 2024");
+      const reply = typeof file === 'string'
+        ? await runJob(admin.agent, `/admin/index.php?route=tool/backup.restore&user_token=${admin.token}&filename=${encodeURIComponent(file)}`, {})
+        : await restore('partitioned.sql', file);
+      expect(reply.success, `${label}: ${String(reply.error)}`).toBeTruthy();
+      expect(await checksums(database.name, ['oc_visit'])).toEqual(original);
+      expect(await partitions()).toEqual(layout);
+    }
+  });
+
   it('a server error names the shop\'s table, never an internal one', async () => {
     const reply = await restore('missing.sql', 'INSERT INTO `oc_missing` VALUES (1);\n');
     expect(String(reply.error)).toContain('oc_missing');

@@ -153,6 +153,14 @@ describe('refusals name their reason and what caused it', () => {
     ['ALTER TABLE oc_t ADD KEY (a), ENGINE=CONNECT;', 'alter_not_allowed', 'ENGINE'],
     ['CREATE TEMPORARY TABLE oc_t (id int);', 'statement_not_allowed', 'CREATE TEMPORARY TABLE'],
     ['HANDLER oc_t OPEN;', 'statement_not_allowed', 'HANDLER OC_T OPEN'],
+    ['CREATE TABLE oc_t (id int) VALUES (LOAD_FILE(\'/etc/passwd\'));', 'create_select', 'VALUES'],
+    ['CREATE TABLE oc_t (id int) (SELECT 1);', 'create_select', '('],
+    ['CREATE TABLE oc_t (id int) ENGINE=InnoDB TABLE oc_user;', 'create_select', 'TABLE'],
+    ['CREATE TABLE oc_t (id int) PARTITION BY HASH (id) PARTITIONS 2 VALUES (1);', 'create_select', 'VALUES'],
+    ['CREATE TABLE oc_t (id int) PARTITION BY HASH (id) (PARTITION p0 DATA DIRECTORY = \'/tmp\');', 'table_option_not_allowed', 'DIRECTORY'],
+    ['INSERT INTO oc_t VALUES (1, CURRENT_USER);', 'function_not_allowed', 'CURRENT_USER'],
+    ['CREATE TABLE oc_t (who varchar(80) DEFAULT CURRENT_USER);', 'function_not_allowed', 'CURRENT_USER'],
+    ['INSERT INTO oc_t VALUES (`a\nb`);', 'syntax', 'a'],
   ])('%s → %s', async (sql, reason, detail) => {
     expect(await refusal(sql)).toEqual([reason, detail]);
   });
@@ -230,6 +238,22 @@ describe('emitted SQL', () => {
       for (let k = 0; k < t.count; k++) if (t.type[k] === TOKEN_STRING) strings.push(stringValue(reread.context.sql, t.start[k], t.end[k], true).toString('utf8'));
       expect(strings, sql).toEqual(values);
     }
+  });
+
+  it.each([
+    ['a comment between two minus signs (`--` and a blank would be a comment)', 'INSERT INTO oc_t VALUES (1--/**/1);', '(1- - 1)'],
+    ['two strings side by side (one string with a quote if written together)', "INSERT INTO oc_t VALUES ('a'\"b\" /**/);", "('a' 'b' )"],
+    ['two names side by side', 'SET sql_mode = ANSI_QUOTES;\nINSERT INTO oc_t VALUES (`a`"b" /**/);', '(`a` `b` )'],
+  ])('%s: kept apart, so the server reads the tokens the parser read', async (_label, sql, rows) => {
+    const parsed = (await parseAll(sql)).at(-1) as Parsed;
+    expect(insertSql(parsed)).toBe(`INSERT INTO \`_bkr_n_oc_t\` VALUES ${rows}`);
+  });
+
+  it('a partitioned table (as SHOW CREATE TABLE writes it) is accepted and re-emitted whole', async () => {
+    const body = '(`id` int NOT NULL, `y` smallint NOT NULL, PRIMARY KEY (`id`,`y`)) ENGINE=InnoDB PARTITION BY RANGE (`y`) (PARTITION `p1` VALUES LESS THAN (2025) ENGINE = InnoDB, PARTITION `p2` VALUES LESS THAN MAXVALUE ENGINE = InnoDB)';
+    const parsed = await one(`CREATE TABLE \`oc_v\` ${body};`);
+    if (parsed.statement.kind !== 'create_table') throw new Error(parsed.statement.kind);
+    expect(emitCreateTable(parsed.context, parsed.statement, '_bkr_n_oc_v', new Map())).toBe(`CREATE TABLE \`_bkr_n_oc_v\` ${body}`);
   });
 
   it('a bare word with high bytes is quoted, so no server can read part of it as a blank', async () => {

@@ -5,8 +5,8 @@
 // - Pull-based: next() reads up to the next delimiter with the lexer mode in force *now*, so a SET sql_mode of the dump
 //   (NO_BACKSLASH_ESCAPES, ANSI_QUOTES) applies to the statements after it, as it does for the mariadb client.
 // - Bytes are copied into one growing window; a statement is a view of it (valid until the next call), so memory is the
-//   largest statement plus one read chunk. A statement longer than `maxStatementBytes` (the server's
-//   max_allowed_packet) is refused with StatementTooLargeError instead of being buffered.
+//   largest statement plus one read chunk. A statement (or a comment between statements) longer than
+//   `maxStatementBytes` (the server's max_allowed_packet) is refused with StatementTooLargeError while it is read.
 // - Comments and blanks before a statement are skipped; a statement starts at its first token, or at an executable
 //   comment that opens it. Between statements a line starting with `--` is a comment (OpenCart's `-----` rulers).
 // - `DELIMITER x` at the start of a statement (case-insensitive, followed by a space or tab) is a client command: the
@@ -138,6 +138,8 @@ export class StatementTooLargeError extends DumpParseError {
 
 /** Longest DELIMITER command line accepted (the client's delimiter itself is at most 15 bytes). */
 const MAX_DELIMITER_LINE = 4096;
+/** Bytes past an item the tokenizer may need to decide it (a delimiter, a comment's version, a DELIMITER line). */
+const LOOKAHEAD_SLACK = MAX_DELIMITER_LINE;
 const DELIMITER_WORD = Buffer.from('DELIMITER');
 const EMPTY = Buffer.alloc(0);
 
@@ -228,13 +230,13 @@ export class DumpReader {
         const c = b[p];
         if (c === 0x2d) {
           if (n - p < 2 && !this.eof) {
-            await this.fill(p);
+            await this.more(p);
             continue;
           }
           if (b[p + 1] === 0x2d) {
             const step = tk.rulerComment(b, p, n, this.eof);
             if (step === STEP_MORE) {
-              await this.fill(p);
+              await this.more(p);
               continue;
             }
             this.pos = tk.end;
@@ -243,7 +245,7 @@ export class DumpReader {
         } else if ((c === 0x44 || c === 0x64) && !tk.inExec) {
           const handled = this.delimiterCommand(p);
           if (handled === 'more') {
-            await this.fill(p);
+            await this.more(p);
             continue;
           }
           if (handled === 'done') continue;
@@ -253,7 +255,7 @@ export class DumpReader {
       const step = tk.step(b, p, n, this.eof);
       switch (step) {
         case STEP_MORE:
-          statementStart -= await this.fill(inStatement ? statementStart : p);
+          statementStart -= await this.more(inStatement ? statementStart : p);
           continue;
         case STEP_EOF:
           if (inStatement) throw this.truncated('statement', statementStart);
@@ -331,6 +333,19 @@ export class DumpReader {
     }
     this.lineAbs = target;
     return this.line;
+  }
+
+  /**
+   * More input for the item being read, keeping bytes from `keep` on (the statement's start, or the item's). The tokenizer
+   * asks again only while the item still runs to the end of the buffer (give or take a few bytes of lookahead), so a
+   * statement, string or comment that already holds more than max_allowed_packet bytes is refused here, before it is
+   * buffered whole: memory stays at that limit plus one read chunk whatever the file holds.
+   */
+  private async more(keep: number): Promise<number> {
+    if (this.len - keep > this.maxStatementBytes + LOOKAHEAD_SLACK) {
+      throw new StatementTooLargeError(this.lineOf(keep), this.base + keep, this.maxStatementBytes);
+    }
+    return this.fill(keep);
   }
 
   /** Reads more input, keeping bytes from `keep` on; sets eof at the end of the source. Returns how far indexes moved. */

@@ -1,7 +1,7 @@
 // Re-emits typed statements (statement.ts) as the SQL the restore sends: table names replaced by the restore's shadow
 // names, identifiers re-quoted, strings re-encoded, comments dropped. Output is a latin1 string whose code units are the
 // bytes to send (the restore connection passes them through unchanged).
-import { TokenList, TOKEN_WORD, TOKEN_IDENT, TOKEN_STRING, TOKEN_PUNCT, stringValue, identifierValue, type LexerMode } from './sql-tokenizer.ts';
+import { TokenList, TOKEN_WORD, TOKEN_IDENT, TOKEN_STRING, TOKEN_PUNCT, WORD_CHAR, stringValue, identifierValue, type LexerMode } from './sql-tokenizer.ts';
 import type { Statement, StatementParser } from './statement.ts';
 
 /** `name` as a backticked identifier (the name's UTF-8 bytes, as a latin1 string). */
@@ -38,39 +38,52 @@ export interface EmitContext {
   replace?: Map<number, string>;
 }
 
-/** Tokens [from, to) as SQL: a blank where the file had a blank or a comment, each token in canonical spelling. */
+/**
+ * Whether two emitted pieces, written next to each other, would be read by the server as something else than the two
+ * tokens they are: `--` (a comment once a blank follows), a slash and a star either way round (a comment's ends), two
+ * quoted pieces that would merge into one (`'a'` `'b'` → `'a''b'`), two word pieces that would merge into one word.
+ */
+function joinsUnsafely(before: number, after: number): boolean {
+  if (before === after) return before === 0x2d || before === 0x27 || before === 0x22 || before === 0x60 || WORD_CHAR[before] === 1;
+  return (before === 0x2f && after === 0x2a) || (before === 0x2a && after === 0x2f) || (WORD_CHAR[before] === 1 && WORD_CHAR[after] === 1);
+}
+
+/**
+ * Tokens [from, to) as SQL, each token in canonical spelling. A blank separates two tokens where the file had a blank or
+ * a comment, and wherever writing them together would let the server read them differently from the parser (a comment
+ * dropped between `-` and `-` must not leave `-- `, which the server would take for a comment).
+ */
 export function emitTokens(context: EmitContext, from: number, to: number): string {
   const { sql, tokens, mode, replace } = context;
-  const parts: string[] = [];
+  let out = '';
   for (let i = from; i < to; i++) {
-    if (i > from && tokens.spaced[i]) parts.push(' ');
-    const replacement = replace?.get(i);
-    if (replacement !== undefined) {
-      parts.push(replacement);
-      continue;
-    }
-    const start = tokens.start[i];
-    const end = tokens.end[i];
-    switch (tokens.type[i]) {
-      case TOKEN_STRING:
-        parts.push(quoteBytes(stringValue(sql, start, end, mode.backslashEscapes)));
-        break;
-      case TOKEN_IDENT:
-        parts.push('`' + identifierValue(sql, start, end).toString('latin1').replace(/`/g, '``') + '`');
-        break;
-      case TOKEN_WORD: {
-        let plain = true;
-        for (let k = start; k < end; k++) if (sql[k] >= 0x80) plain = false;
-        // A bare word with bytes >= 0x80 can only be a name: quoted, so no server reads its bytes as blanks.
-        parts.push(plain ? sql.toString('latin1', start, end) : '`' + sql.toString('latin1', start, end) + '`');
-        break;
+    let piece = replace?.get(i);
+    if (piece === undefined) {
+      const start = tokens.start[i];
+      const end = tokens.end[i];
+      switch (tokens.type[i]) {
+        case TOKEN_STRING:
+          piece = quoteBytes(stringValue(sql, start, end, mode.backslashEscapes));
+          break;
+        case TOKEN_IDENT:
+          piece = '`' + identifierValue(sql, start, end).toString('latin1').replace(/`/g, '``') + '`';
+          break;
+        case TOKEN_WORD: {
+          let plain = true;
+          for (let k = start; k < end; k++) if (sql[k] >= 0x80) plain = false;
+          // A bare word with bytes >= 0x80 can only be a name: quoted, so no server reads its bytes as blanks.
+          piece = plain ? sql.toString('latin1', start, end) : '`' + sql.toString('latin1', start, end) + '`';
+          break;
+        }
+        case TOKEN_PUNCT:
+        default:
+          piece = sql.toString('latin1', start, end);
       }
-      case TOKEN_PUNCT:
-      default:
-        parts.push(sql.toString('latin1', start, end));
     }
+    if (i > from && (tokens.spaced[i] || joinsUnsafely(out.charCodeAt(out.length - 1), piece.charCodeAt(0)))) out += ' ';
+    out += piece;
   }
-  return parts.join('');
+  return out;
 }
 
 /**

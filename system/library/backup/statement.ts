@@ -6,7 +6,8 @@
 // Accepted forms (anything else is refused with a reason):
 //   SET <session assignments>                     → 'set' (evaluated by the restore's SessionModel, never sent as written)
 //   CREATE TABLE [IF NOT EXISTS] t (...) [options] → 'create_table' (no CREATE ... SELECT/LIKE, local engines only,
-//                                                    no DATA/INDEX DIRECTORY, CONNECTION, UNION; no dangerous functions)
+//                                                    no rows after the columns, no DATA/INDEX DIRECTORY, CONNECTION,
+//                                                    UNION; no dangerous functions; PARTITION BY allowed)
 //   DROP TABLE [IF EXISTS] t[, ...]                → 'drop_table'
 //   TRUNCATE [TABLE] t                             → 'truncate'
 //   INSERT|REPLACE [IGNORE] [INTO] t [(cols)] VALUES (...), ... [ON DUPLICATE KEY UPDATE ...] → 'insert'
@@ -116,6 +117,12 @@ const VALUE_FUNCTIONS = new Set(
   ).split(' '),
 );
 const SUBQUERY_WORDS = new Set(['SELECT', 'WITH', 'TABLE', 'UNION', 'EXCEPT', 'INTERSECT']);
+/** Words that make a CREATE TABLE take its rows from elsewhere (CREATE ... SELECT, LIKE, a table value constructor). */
+const CREATE_SELECT_WORDS = new Set(['SELECT', 'AS', 'LIKE', 'IGNORE', 'REPLACE', 'TABLE', 'VALUES', 'VALUE', 'WITH']);
+/** Table options that put data outside the server's own files or in other tables. */
+const TABLE_OPTION_DENY_WORDS = new Set(['UNION', 'CONNECTION', 'DIRECTORY', 'ENGINE_ATTRIBUTE', 'SECONDARY_ENGINE', 'SECONDARY_ENGINE_ATTRIBUTE']);
+/** Functions that need no parentheses and say who runs the restore: never copied into the shop's data. */
+const BARE_DENY_FUNCTIONS = new Set(['CURRENT_USER', 'CURRENT_ROLE']);
 /** Built-in functions that must not appear in column definitions (defaults, generated columns, checks). */
 const BODY_DENY_FUNCTIONS = new Set(
   'NEXTVAL SETVAL LASTVAL LOAD_FILE SLEEP BENCHMARK GET_LOCK RELEASE_LOCK RELEASE_ALL_LOCKS IS_FREE_LOCK IS_USED_LOCK MASTER_POS_WAIT MASTER_GTID_WAIT SOURCE_POS_WAIT SYS_EXEC SYS_EVAL SYS_GET SYS_SET'.split(' '),
@@ -146,6 +153,7 @@ export class StatementParser {
     this.n = tokens.count;
     this.backslashEscapes = backslashEscapes;
     this.rowsPlainWords = true;
+    this.refuseControlCharactersInNames();
     const first = this.upper(0);
     if (tokens.type[0] !== TOKEN_WORD) this.refuse('statement_not_allowed', this.head());
     switch (first) {
@@ -185,6 +193,26 @@ export class StatementParser {
       }
       default:
         return this.refuse('statement_not_allowed', this.head());
+    }
+  }
+
+  /**
+   * A quoted name may hold any byte for the server, but no shop's table or column name holds a line break or another
+   * control character; refusing them keeps a name from ever carrying text that some reader could take for SQL.
+   */
+  private refuseControlCharactersInNames(): void {
+    const { type, start, end } = this.t;
+    for (let i = 0; i < this.n; i++) {
+      if (type[i] !== TOKEN_IDENT) continue;
+      for (let k = start[i]; k < end[i]; k++) {
+        if (this.sql[k] < 0x20 || this.sql[k] === 0x7f) {
+          this.i = i;
+          const name = this.identifierAt(i);
+          let shown = 0;
+          while (name.charCodeAt(shown) >= 0x20 && name.charCodeAt(shown) !== 0x7f) shown++;
+          this.refuse('syntax', name.slice(0, shown));
+        }
+      }
     }
   }
 
@@ -302,7 +330,7 @@ export class StatementParser {
       ifNotExists = true;
     }
     const table = this.tableName();
-    if (!this.isPunct(0x28)) this.refuse(['SELECT', 'AS', 'LIKE', 'IGNORE', 'REPLACE', 'TABLE', 'VALUES', 'WITH'].includes(this.upper(this.i)) ? 'create_select' : 'syntax', this.near());
+    if (!this.isPunct(0x28)) this.refuse(CREATE_SELECT_WORDS.has(this.upper(this.i)) ? 'create_select' : 'syntax', this.near());
     const bodyFrom = this.i;
     if (this.isPunct(0x28, this.i + 1) || SUBQUERY_WORDS.has(this.upper(this.i + 1)) || this.wordAt(this.i + 1, 'LIKE') || this.wordAt(this.i + 1, 'VALUES')) {
       this.refuse('create_select', this.upper(this.i + 1) || '(');
@@ -345,6 +373,7 @@ export class StatementParser {
         if (SUBQUERY_WORDS.has(word) && word !== 'TABLE') this.refuse(denyWords ? 'alter_not_allowed' : 'subquery', word);
         if (denyWords?.has(word)) this.refuse('alter_not_allowed', word);
         if (word === 'VALUE' && (previous === 'NEXT' || previous === 'PREVIOUS')) this.refuse('function_not_allowed', `${previous} VALUE`);
+        if (BARE_DENY_FUNCTIONS.has(word)) this.refuse('function_not_allowed', word);
         if (word === 'CONSTRAINT') {
           const next = this.t.type[this.i + 1];
           if (this.i + 1 < this.n && (next === TOKEN_IDENT || (next === TOKEN_WORD && !['FOREIGN', 'CHECK', 'PRIMARY', 'UNIQUE'].includes(this.upper(this.i + 1))))) {
@@ -367,31 +396,57 @@ export class StatementParser {
     if (depth > 0) this.refuse('syntax', '(');
   }
 
-  /** Returns the index just after the options (before trailing `;`s). */
+  /**
+   * Table options, and a PARTITION BY clause (SHOW CREATE TABLE writes one for a partitioned table, so our own backups
+   * hold it). Returns the index just after them (before trailing `;`s).
+   *
+   * After the column list MariaDB also takes the rows of a CREATE ... SELECT: SELECT, a table value constructor
+   * (VALUES (...), a parenthesised query), TABLE t, WITH. So options are words, names, numbers, strings, `=` and `,`
+   * only; parentheses and operators only inside PARTITION BY, where VALUES must be VALUES LESS THAN / VALUES IN.
+   */
   private tableOptions(): number {
-    while (this.i < this.n) {
+    let partitioning = false;
+    let depth = 0;
+    let previous = '';
+    for (; this.i < this.n; this.i++) {
       const type = this.t.type[this.i];
       if (type === TOKEN_USER_VAR || type === TOKEN_SYSTEM_VAR) this.refuse('variable_not_allowed', this.text(this.i));
-      if (type === TOKEN_PUNCT && this.sql[this.t.start[this.i]] === 0x3b) {
-        const end = this.i;
-        this.finish({ kind: 'ignored', what: 'use' });
-        return end;
-      }
-      if (type === TOKEN_WORD) {
-        const word = this.upper(this.i);
-        if (['SELECT', 'AS', 'LIKE', 'IGNORE', 'REPLACE'].includes(word)) this.refuse('create_select', word);
-        if (['UNION', 'CONNECTION', 'DIRECTORY', 'ENGINE_ATTRIBUTE', 'SECONDARY_ENGINE', 'SECONDARY_ENGINE_ATTRIBUTE'].includes(word)) this.refuse('table_option_not_allowed', word);
-        if (word === 'ENGINE' || word === 'TYPE') {
-          this.i++;
-          if (this.isPunct(0x3d)) this.i++;
-          const t = this.t.type[this.i];
-          const engine = t === TOKEN_STRING ? this.stringAt(this.i).toString('latin1') : t === TOKEN_WORD || t === TOKEN_IDENT ? this.identifierAt(this.i) : '';
-          if (!LOCAL_ENGINES.has(engine.toUpperCase())) this.refuse('engine_not_allowed', engine);
+      if (type === TOKEN_PUNCT) {
+        const ch = this.sql[this.t.start[this.i]];
+        if (ch === 0x3b && depth === 0) break;
+        if (ch === 0x3d || ch === 0x2c) {
+          previous = '';
+          continue;
         }
+        if (!partitioning || ch === 0x3b || ch === 0x5c || ch === 0x3f) this.refuse(ch === 0x28 ? 'create_select' : 'syntax', this.near());
+        if (ch === 0x28) {
+          if (BODY_DENY_FUNCTIONS.has(previous)) this.refuse('function_not_allowed', previous);
+          depth++;
+        } else if (ch === 0x29 && --depth < 0) this.refuse('syntax', ')');
+        previous = '';
+        continue;
       }
-      this.i++;
+      previous = '';
+      if (type !== TOKEN_WORD) continue;
+      const word = this.upper(this.i);
+      if (word === 'PARTITION' && this.wordAt(this.i + 1, 'BY')) partitioning = true;
+      else if (word === 'VALUES' && partitioning && (this.wordAt(this.i + 1, 'LESS') || this.wordAt(this.i + 1, 'IN'))) continue;
+      else if (CREATE_SELECT_WORDS.has(word) || SUBQUERY_WORDS.has(word)) this.refuse('create_select', word);
+      else if (TABLE_OPTION_DENY_WORDS.has(word)) this.refuse('table_option_not_allowed', word);
+      else if (BARE_DENY_FUNCTIONS.has(word)) this.refuse('function_not_allowed', word);
+      else if (word === 'ENGINE' || word === 'TYPE') {
+        this.i++;
+        if (this.isPunct(0x3d)) this.i++;
+        const t = this.t.type[this.i];
+        const engine = t === TOKEN_STRING ? this.stringAt(this.i).toString('latin1') : t === TOKEN_WORD || t === TOKEN_IDENT ? this.identifierAt(this.i) : '';
+        if (!LOCAL_ENGINES.has(engine.toUpperCase())) this.refuse('engine_not_allowed', engine);
+      }
+      previous = word;
     }
-    return this.n;
+    if (depth > 0) this.refuse('syntax', '(');
+    const end = this.i;
+    this.finish({ kind: 'ignored', what: 'use' });
+    return end;
   }
 
   private drop(): Statement {
@@ -534,7 +589,7 @@ export class StatementParser {
           this.refuse('subquery', word);
         }
         const call = i + 1 < n && types[i + 1] === TOKEN_PUNCT && sql[t.start[i + 1]] === 0x28;
-        if (call && !VALUE_FUNCTIONS.has(word)) {
+        if ((call && !VALUE_FUNCTIONS.has(word)) || BARE_DENY_FUNCTIONS.has(word)) {
           this.i = i;
           this.refuse('function_not_allowed', word);
         }

@@ -1,6 +1,6 @@
-// Security review of the restore path: inputs that try to make the server run something the design forbids. Tests under
-// "open holes" fail on the code they were written against (each names the file and function at fault); tests under
-// "protections that hold" pin, against a real MariaDB, defences that had no test of their own.
+// The restore path against inputs that try to make the server run what the design forbids. "Found in review" holds
+// the holes an adversarial review found (each failed on the code it was written against; the comment names what was
+// at fault); "protections that hold" pins, against a real MariaDB, defences that had no test of their own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,8 +18,8 @@ const en = languageStrings('en-gb', 'tool/backup');
 const SCHEMA = 'CREATE TABLE IF NOT EXISTS `oc_item` (`id` int NOT NULL PRIMARY KEY, `name` varchar(64) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n';
 
 beforeAll(async () => {
-  database = await createTestDatabase('review');
-  other = await createTestDatabase('review_other');
+  database = await createTestDatabase('injection');
+  other = await createTestDatabase('injection_other');
   await createUsers(database.name);
   const c = await connect(database.name);
   await c.query('CREATE TABLE oc_item (id int NOT NULL PRIMARY KEY, name varchar(64) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4');
@@ -63,7 +63,7 @@ async function shadowTables(): Promise<string[]> {
   return result.map((row) => String(row.name));
 }
 
-describe('open holes (fail until fixed)', () => {
+describe('found in review (fixed)', () => {
   // statement-emit.ts emitTokens: a comment between tokens becomes one blank, so `--/**/x` is sent as `-- x`, which the
   // server reads as a comment up to the next newline. A backticked name may hold a newline (identifierValue keeps it
   // raw), so the text of that name after its newline is read by the server as SQL that the parser never saw.
