@@ -159,6 +159,7 @@ describe('refusals name their reason and what caused it', () => {
     ['CREATE TABLE oc_t (id int) PARTITION BY HASH (id) PARTITIONS 2 VALUES (1);', 'create_select', 'VALUES'],
     ['CREATE TABLE oc_t (id int) PARTITION BY HASH (id) (PARTITION p0 DATA DIRECTORY = \'/tmp\');', 'table_option_not_allowed', 'DIRECTORY'],
     ['INSERT INTO oc_t VALUES (1, CURRENT_USER);', 'function_not_allowed', 'CURRENT_USER'],
+    ['INSERT INTO oc_t VALUES (sys.CONCAT(1));', 'function_not_allowed', 'CONCAT'],
     ['CREATE TABLE oc_t (who varchar(80) DEFAULT CURRENT_USER);', 'function_not_allowed', 'CURRENT_USER'],
     ['INSERT INTO oc_t VALUES (`a\nb`);', 'syntax', 'a'],
   ])('%s → %s', async (sql, reason, detail) => {

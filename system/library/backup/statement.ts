@@ -589,7 +589,9 @@ export class StatementParser {
           this.refuse('subquery', word);
         }
         const call = i + 1 < n && types[i + 1] === TOKEN_PUNCT && sql[t.start[i + 1]] === 0x28;
-        if ((call && !VALUE_FUNCTIONS.has(word)) || BARE_DENY_FUNCTIONS.has(word)) {
+        // db.CONCAT( is a stored function of db that happens to share a built-in's name.
+        const qualified = call && i > 0 && types[i - 1] === TOKEN_PUNCT && sql[t.start[i - 1]] === 0x2e;
+        if ((call && (qualified || !VALUE_FUNCTIONS.has(word))) || BARE_DENY_FUNCTIONS.has(word)) {
           this.i = i;
           this.refuse('function_not_allowed', word);
         }
