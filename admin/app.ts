@@ -84,7 +84,20 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Adm
   assets.use('/view/vendor/bootstrap', express.static(path.join(path.dirname(require.resolve('bootstrap/package.json')), 'dist'), noIndex));
   assets.use('/view/vendor/fontawesome', express.static(path.dirname(require.resolve('@fortawesome/fontawesome-free/package.json')), noIndex));
   router.use(assets);
-  router.use('/index.php', express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 10000 }));
+  // A body the parser refuses (too large, unknown charset, bad encoding) is answered by the route's own kind of reply
+  // with a translated message, never by Express's default page (a stack trace with the install's paths).
+  const parseForm = express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 10000 });
+  const unreadableBodies = new WeakMap<Request, number>();
+  router.use('/index.php', (req, res, next) =>
+    parseForm(req, res, (error?: unknown) => {
+      if (error) {
+        const status = Number((error as { status?: unknown }).status);
+        unreadableBodies.set(req, status >= 400 && status < 500 ? status : 400);
+        req.body = {};
+      }
+      next();
+    }),
+  );
   router.all('/index.php', async (req, res) => {
     try {
       await dispatch(req, res);
@@ -98,10 +111,12 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Adm
 
   async function dispatch(req: Request, res: Response): Promise<void> {
     const route = normaliseRoute(single(req.query.route as QueryValue) ?? 'common/login');
-    const definition = ROUTES[route];
+    const definition = Object.hasOwn(ROUTES, route) ? ROUTES[route] : undefined;
     const session = await openSession(req);
     const language = chooseLanguage(req, session);
-    const base = config.httpServer || `${req.protocol}://${req.get('host')}${req.baseUrl}/`;
+    // Without HTTP_SERVER, links are relative to the module's path: the request's Host header is the sender's to choose
+    // and never goes into a link, a redirect or <base href>.
+    const base = config.httpServer || `${req.baseUrl}/`;
     const userId = Number(session.data.user_id);
     const user = Number.isInteger(userId) && userId > 0 ? await users.byId(userId) : null;
     const ctx: AdminContext = {
@@ -125,7 +140,9 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Adm
     };
     let reply: Reply;
     try {
-      reply = definition ? await guardAndRun(definition, ctx) : await notFound(ctx);
+      const unreadable = unreadableBodies.get(req);
+      if (unreadable !== undefined) reply = await requestError(ctx, definition, unreadable);
+      else reply = definition ? await guardAndRun(definition, ctx) : await notFound(ctx);
     } catch (error) {
       reply = await failure(error, definition, ctx);
     }
@@ -187,6 +204,11 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Adm
     return { kind: 'html', status, body };
   }
 
+  async function requestError(ctx: AdminContext, definition: RouteDefinition | undefined, status: number): Promise<Reply> {
+    const message = ctx.t('error_request');
+    return definition?.reply === 'json' ? { kind: 'json', status, body: { error: message } } : errorPage(ctx, message, status);
+  }
+
   function notFound(ctx: AdminContext): Promise<Reply> {
     return errorPage(ctx, ctx.t('error_not_found'), 404);
   }
@@ -196,10 +218,11 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Adm
 
   async function openSession(req: Request): Promise<SessionHandle> {
     const cookie = readCookie(req.headers.cookie, config.sessionName);
-    const session: SessionHandle = isValidSessionId(cookie)
+    const usable = isValidSessionId(cookie) && cookie.length <= sessions.maxIdLength;
+    const session: SessionHandle = usable
       ? { id: cookie, data: await sessions.read(cookie), changed: false, regenerate: false, destroy: false }
       : { id: createSessionId(), data: {}, changed: false, regenerate: false, destroy: false };
-    readAs.set(session, { cookie: isValidSessionId(cookie), data: JSON.stringify(session.data) });
+    readAs.set(session, { cookie: usable, data: JSON.stringify(session.data) });
     return session;
   }
 
@@ -294,6 +317,8 @@ async function send(res: Response, reply: Reply, htmlPolicy: string): Promise<vo
   res.set('X-Content-Type-Options', 'nosniff');
   res.set('X-Frame-Options', 'SAMEORIGIN');
   res.set('Cache-Control', 'no-store');
+  // Every admin URL carries the user_token: it must not travel to another site in a Referer.
+  res.set('Referrer-Policy', 'same-origin');
   switch (reply.kind) {
     case 'json':
       res.status(reply.status ?? 200).type('application/json').send(JSON.stringify(reply.body));

@@ -1,6 +1,6 @@
 // The shop database: one mysql2 pool for short queries, and dedicated connections for long jobs.
 import mysql from 'mysql2/promise';
-import type { Pool, Connection, ConnectionOptions } from 'mysql2/promise';
+import type { Pool, Connection, ConnectionOptions, PoolConnection } from 'mysql2/promise';
 import type { HostConfig } from './config.ts';
 import { UserError } from '../engine/errors.ts';
 
@@ -44,6 +44,29 @@ export async function openJobConnection(config: HostConfig, extra: Partial<Conne
  */
 export async function holdDatabaseLock(connection: Connection, database: string, waitSeconds = 10): Promise<void> {
   // A short wait: housekeeping holds the lock for a moment while it drops leftovers, and that is no reason to refuse.
+  if (!(await takeJobLock(connection, database, waitSeconds))) throw new UserError('error_busy_other');
+}
+
+async function takeJobLock(connection: Connection | PoolConnection, database: string, waitSeconds: number): Promise<boolean> {
   const [rows] = await connection.query('SELECT GET_LOCK(?, ?) AS locked', [`opencart_backup_restore.${database}`, waitSeconds]);
-  if (Number((rows as Array<{ locked: number | string | null }>)[0].locked) !== 1) throw new UserError('error_busy_other');
+  return Number((rows as Array<{ locked: number | string | null }>)[0].locked) === 1;
+}
+
+/**
+ * Runs `work` under the database's job lock, taken without waiting: only while no backup or restore runs on the
+ * database in any process, so what `work` removes is no running job's. Returns false (and runs nothing) otherwise.
+ */
+export async function whileDatabaseIdle(pool: Pool, database: string, work: (connection: PoolConnection) => Promise<void>): Promise<boolean> {
+  const connection = await pool.getConnection();
+  try {
+    if (!(await takeJobLock(connection, database, 0))) return false;
+    try {
+      await work(connection);
+    } finally {
+      await connection.query('DO RELEASE_ALL_LOCKS()');
+    }
+    return true;
+  } finally {
+    connection.release();
+  }
 }

@@ -8,6 +8,8 @@ import { quoteIdentifier } from './db.ts';
 export type SessionData = Record<string, unknown>;
 
 export interface SessionStore {
+  /** The longest id the store can keep (OpenCart's oc_session.session_id is varchar(32)); a longer cookie is a new session. */
+  readonly maxIdLength: number;
   read(id: string): Promise<SessionData>;
   write(id: string, data: SessionData): Promise<void>;
   destroy(id: string): Promise<void>;
@@ -78,6 +80,8 @@ function parseSessionJson(text: string): SessionData {
 
 /** `DIR_STORAGE/session/sess_<id>` holding JSON, as OpenCart 4's file engine writes it. */
 export class FileSessionStore implements SessionStore {
+  readonly maxIdLength = 52;
+
   constructor(
     private readonly directory: string,
     private readonly expireSeconds: number,
@@ -114,6 +118,7 @@ export class FileSessionStore implements SessionStore {
 
 /** `<prefix>session` (session_id, data, expire), as OpenCart 4's db engine keeps it. */
 export class DbSessionStore implements SessionStore {
+  readonly maxIdLength = 32;
   private readonly table: string;
 
   constructor(

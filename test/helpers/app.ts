@@ -59,10 +59,10 @@ export async function signIn(app: express.Express, username: string, password = 
   const page = await agent.get('/admin/index.php?route=common/login');
   const action = /action="([^"]+)"/.exec(page.text)?.[1]?.replace(/&amp;/g, '&');
   if (!action) throw new Error('login form has no action');
-  const url = new URL(action);
+  const url = new URL(action, 'http://localhost');
   const reply = await agent.post(url.pathname + url.search).type('form').send({ username, password });
   if (!reply.body.redirect) throw new Error(`login failed: ${JSON.stringify(reply.body)}`);
-  const token = new URL(reply.body.redirect).searchParams.get('user_token');
+  const token = new URL(reply.body.redirect, 'http://localhost').searchParams.get('user_token');
   if (!token) throw new Error('no user_token in redirect');
   const cookie = String(reply.headers['set-cookie'] ?? '').split(';')[0];
   return { agent, token, cookie };
@@ -77,7 +77,7 @@ export async function runJob(
 ): Promise<Record<string, unknown>> {
   let url: string | undefined = firstUrl;
   for (let requests = 0; url && requests < 100000; requests++) {
-    const target = url.startsWith('http') ? new URL(url) : new URL(url, 'http://x');
+    const target = url.startsWith('http') ? new URL(url, 'http://localhost') : new URL(url, 'http://x');
     const reply = await agent.post(target.pathname + target.search).type('form').send(encodeForm(form));
     const body = reply.body as Record<string, unknown>;
     onReply(body);

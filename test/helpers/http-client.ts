@@ -10,7 +10,7 @@ export class AdminClient {
   constructor(readonly base: string) {}
 
   async request(url: string, init: RequestInit = {}): Promise<Response> {
-    const response = await fetch(url.startsWith('http') ? url : this.base + url, { ...init, redirect: 'manual', headers: { ...(init.headers ?? {}), cookie: this.cookie } });
+    const response = await fetch(new URL(url, this.base), { ...init, redirect: 'manual', headers: { ...(init.headers ?? {}), cookie: this.cookie } });
     const set = response.headers.get('set-cookie');
     if (set) this.cookie = set.split(';')[0];
     return response;
@@ -21,7 +21,7 @@ export class AdminClient {
     const action = (/action="([^"]+)"/.exec(page) as RegExpExecArray)[1].replace(/&amp;/g, '&');
     const reply = await (await this.request(action, { method: 'POST', body: new URLSearchParams({ username, password }) })).json();
     if (!reply.redirect) throw new Error(`login failed: ${JSON.stringify(reply)}`);
-    this.token = new URL(reply.redirect).searchParams.get('user_token') as string;
+    this.token = new URL(reply.redirect, this.base).searchParams.get('user_token') as string;
   }
 
   /** Moves the session to a server on another base URL (the same storage, after a restart). */

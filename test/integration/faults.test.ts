@@ -106,7 +106,7 @@ describe('when the server process is killed', () => {
     const notice = /<div id="restore-interrupted"[^>]*>\s*<span>([^<]*)<\/span>/.exec(page)?.[1] ?? '';
     expect(notice, page.slice(page.indexOf('restore-interrupted') - 50, page.indexOf('restore-interrupted') + 400)).toMatch(/The restore of .* was interrupted/);
     const resume = (/data-resume="([^"]+)"/.exec(page) as RegExpExecArray)[1].replace(/&amp;/g, '&');
-    expect(new URL(resume).searchParams.get('step')).toBe(new URL(reply.next as string).searchParams.get('step'));
+    expect(new URL(resume, 'http://localhost').searchParams.get('step')).toBe(new URL(reply.next as string, 'http://localhost').searchParams.get('step'));
     const { reply: resumed } = await client.job(resume);
     expect(resumed.success, String(resumed.error)).toBeTruthy();
     expect(await checksums(database.name, TABLES)).toEqual(original);
@@ -179,8 +179,8 @@ describe('abandoned jobs', () => {
       const name = backupFiles().find((file) => file.endsWith('.sql')) as string;
       (await import('node:fs')).copyFileSync(path.join(storage, 'backup', name), path.join(app.backupDir, 'abandon.sql'));
       let reply = (await session.agent.post(`/admin/index.php?route=tool/backup.restore&user_token=${session.token}&filename=abandon.sql`)).body;
-      for (let i = 0; i < 40 && !String(reply.text ?? '').startsWith('Restoring'); i++) reply = (await session.agent.post(new URL(reply.next).pathname + new URL(reply.next).search)).body;
-      reply = (await session.agent.post(new URL(reply.next).pathname + new URL(reply.next).search)).body;
+      for (let i = 0; i < 40 && !String(reply.text ?? '').startsWith('Restoring'); i++) reply = (await session.agent.post(new URL(reply.next, 'http://localhost').pathname + new URL(reply.next, 'http://localhost').search)).body;
+      reply = (await session.agent.post(new URL(reply.next, 'http://localhost').pathname + new URL(reply.next, 'http://localhost').search)).body;
       expect(reply.next, JSON.stringify(reply)).toBeTruthy();
       const shadows = async () => {
         const c = await connect(database.name);

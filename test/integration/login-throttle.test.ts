@@ -39,7 +39,7 @@ async function tryLogin(username: string, password: string, language = ''): Prom
   const page = await agent.get(`/admin/index.php?route=common/login${language ? `&language=${language}` : ''}`);
   const action = /action="([^"]+)"/.exec(page.text)?.[1]?.replace(/&amp;/g, '&');
   if (!action) throw new Error('login form has no action');
-  const url = new URL(action);
+  const url = new URL(action, 'http://localhost');
   const reply = await agent.post(url.pathname + url.search).type('form').send({ username, password });
   return reply.body as Record<string, string>;
 }

@@ -34,15 +34,13 @@ export class LoginController {
     const username = single(ctx.body.username) ?? '';
     const password = single(ctx.body.password) ?? '';
     // OpenCart's catalog login throttle, for admins: refused before the password is even checked, so a guessed
-    // password is worth nothing once the limit is reached.
-    if (username && (await this.users.countLoginAttempts(username)) >= (await this.users.loginAttemptLimit())) {
-      return json({ error: ctx.t('error_attempts') });
+    // password is worth nothing once the limit is reached. Each attempt counts from the moment it arrives.
+    if (username) {
+      const attempt = await this.users.beginLoginAttempt(username, ctx.request.socket.remoteAddress ?? '', await this.users.loginAttemptLimit());
+      if (attempt === null) return json({ error: ctx.t('error_attempts') });
     }
     const user = await this.users.authenticate(username, password);
-    if (!user) {
-      if (username) await this.users.addLoginAttempt(username, ctx.request.socket.remoteAddress ?? '');
-      return json({ error: ctx.t('error_login') });
-    }
+    if (!user) return json({ error: ctx.t('error_login') });
     await this.users.deleteLoginAttempts(username);
     const userToken = createToken(32);
     // A new session id at login: a session id planted before login is worth nothing after it.

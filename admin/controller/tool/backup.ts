@@ -7,7 +7,7 @@ import { UserError } from '../../../system/engine/errors.ts';
 import { json, html, file, type Reply } from '../../../system/engine/reply.ts';
 import type { HostConfig } from '../../../system/library/config.ts';
 import type { Pool } from '../../../system/library/db.ts';
-import { openJobConnection, holdDatabaseLock, type Connection } from '../../../system/library/db.ts';
+import { openJobConnection, holdDatabaseLock, whileDatabaseIdle, type Connection } from '../../../system/library/db.ts';
 import { backupName, isListedBackup, PART_SUFFIX } from '../../../system/library/backup/filename.ts';
 import { openBackupForRead, plainFileStat } from '../../../system/library/backup/backup-file.ts';
 import { BackupJob, startSnapshot } from '../../../system/library/backup/backup-job.ts';
@@ -243,7 +243,7 @@ export class BackupController {
     });
     const locale = ctx.strings('default').code;
     if (progress.done) {
-      const reply = { success: ctx.t('text_backup_success', entry.filename, formatNumber(progress.rowsDone, locale)), progress: 100 };
+      const reply = { success: ctx.t('text_backup_success', entry.backup.fileName, formatNumber(progress.rowsDone, locale)), progress: 100 };
       this.deps.jobs.complete(entry, reply);
       return reply;
     }
@@ -288,13 +288,19 @@ export class BackupController {
     }
   }
 
+  /**
+   * The `.part` of a backup whose job is gone (the server restarted) is removed at once, but only while no backup runs
+   * on the database in any process: a forged or stale `next` must not delete a running backup's file.
+   */
   private async removeOrphanPart(filename: string | undefined): Promise<void> {
     if (!filename) return;
+    let part: string;
     try {
-      await fs.rm(path.join(this.backupDir, backupName(filename) + PART_SUFFIX), { force: true });
+      part = path.join(this.backupDir, backupName(filename) + PART_SUFFIX);
     } catch {
-      // A bad name has nothing to remove.
+      return; // A bad name has nothing to remove.
     }
+    await whileDatabaseIdle(this.deps.pool, this.config.db.database, () => fs.rm(part, { force: true }));
   }
 
   /** Backups hold the shop's data: the folder is 0700 (also when it came with the checkout or an install as 0755). */

@@ -22,6 +22,9 @@ export function loginAttemptTable(prefix: string): string {
 
 const ER_NO_SUCH_TABLE = 1146;
 
+/** A bcrypt hash (cost 10, as PHP's password_hash) of no one's password, checked when the username is unknown. */
+const UNKNOWN_USER_HASH = '$2b$10$PJHcjRU/v4Ze3EiDoPmd5.jC7SUOOOTvpfTpkqmiqtWVzGTwfP/lm';
+
 /** The column holds 255 characters; a longer name is no user's (OpenCart's are 20) and still counts under its start. */
 function attemptKey(username: string): string {
   return Array.from(username).slice(0, 255).join('');
@@ -66,13 +69,16 @@ export class UserModel {
     return (rows as UserRow[])[0] ?? null;
   }
 
-  /** Active users only; PHP's `$2y$` bcrypt hashes are the same algorithm bcryptjs checks as `$2b$`. */
+  /**
+   * Active users only; PHP's `$2y$` bcrypt hashes are the same algorithm bcryptjs checks as `$2b$`. A name that is no
+   * user's costs a bcrypt check too, so the answer's time does not tell which usernames exist.
+   */
   async authenticate(username: string, password: string): Promise<AdminUser | null> {
     if (!username || !password) return null;
     const row = await this.find('u.username', username);
-    if (!row || !/^\$2[aby]\$/.test(row.password)) return null;
-    const matches = await bcrypt.compare(password, row.password.replace(/^\$2y\$/, '$2b$'));
-    return matches ? toAdminUser(row) : null;
+    const usable = row !== null && /^\$2[aby]\$/.test(row.password);
+    const matches = await bcrypt.compare(password, usable ? row.password.replace(/^\$2y\$/, '$2b$') : UNKNOWN_USER_HASH);
+    return usable && matches ? toAdminUser(row) : null;
   }
 
   /** The shop's `config_login_attempts` (store 0), read on each sign-in so a change in OpenCart's settings applies at once. */
@@ -90,26 +96,33 @@ export class UserModel {
     }
   }
 
-  /** Failed sign-ins for this username in the last hour; the column's collation matches oc_user's, so case does not split the count. */
-  async countLoginAttempts(username: string): Promise<number> {
-    try {
-      const [rows] = await this.pool.query(
-        `SELECT COUNT(*) AS total FROM ${this.attemptTable} WHERE username = ? AND date_added > NOW() - ${ATTEMPT_WINDOW}`,
-        [attemptKey(username)],
-      );
-      return Number((rows as Array<{ total: number | string }>)[0].total);
-    } catch (error) {
-      // No failed sign-in yet on this database: the table is made by the first one.
-      if (isMissingTable(error)) return 0;
-      throw error;
-    }
+  /**
+   * Records a sign-in attempt before its password is checked and says whether it may be checked: it may when at most
+   * `limit` attempts for this username in the last hour came before it or are it. Recording first is what makes the
+   * limit hold for attempts sent all at once (a count read before a slow password check lets every one of them in).
+   * The column's collation matches oc_user's, so case does not split the count. Returns the attempt's id (to forget it
+   * when the password was right) or null when refused; a refused attempt is not kept, so a flood adds no rows.
+   */
+  async beginLoginAttempt(username: string, ip: string, limit: number): Promise<number | null> {
+    const key = attemptKey(username);
+    const id = await this.addLoginAttempt(key, ip);
+    const [rows] = await this.pool.query(
+      `SELECT COUNT(*) AS total FROM ${this.attemptTable} WHERE username = ? AND date_added > NOW() - ${ATTEMPT_WINDOW} AND login_attempt_id <= ?`,
+      [key, id],
+    );
+    if (Number((rows as Array<{ total: number | string }>)[0].total) <= limit) return id;
+    await this.pool.query(`DELETE FROM ${this.attemptTable} WHERE login_attempt_id = ?`, [id]);
+    return null;
   }
 
-  async addLoginAttempt(username: string, ip: string): Promise<void> {
-    const insert = () =>
-      this.pool.query(`INSERT INTO ${this.attemptTable} (username, ip, date_added) VALUES (?, ?, NOW())`, [attemptKey(username), ip.slice(0, 40)]);
+  private async addLoginAttempt(key: string, ip: string): Promise<number> {
+    const insert = async (): Promise<number> => {
+      const [result] = await this.pool.query(`INSERT INTO ${this.attemptTable} (username, ip, date_added) VALUES (?, ?, NOW())`, [key, ip.slice(0, 40)]);
+      return Number((result as { insertId: number }).insertId);
+    };
+    let id: number;
     try {
-      await insert();
+      id = await insert();
     } catch (error) {
       if (!isMissingTable(error)) throw error;
       await this.pool.query(
@@ -122,10 +135,11 @@ export class UserModel {
            KEY username (username, date_added)
          ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci`,
       );
-      await insert();
+      id = await insert();
     }
     // Rows past the window count for nothing; dropping them here keeps the table as small as the last hour's failures.
     await this.pool.query(`DELETE FROM ${this.attemptTable} WHERE date_added <= NOW() - ${ATTEMPT_WINDOW}`);
+    return id;
   }
 
   /** After a successful sign-in, as OpenCart's deleteLoginAttempts. */

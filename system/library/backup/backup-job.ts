@@ -1,5 +1,6 @@
 // One backup as a resumable job: a read-only snapshot held across requests, rows read by key cursor, INSERT lines into `<name>.sql.part`.
-import { closeSync, openSync, writeSync, renameSync, rmSync, fsyncSync, ftruncateSync } from 'node:fs';
+import path from 'node:path';
+import { closeSync, openSync, writeSync, linkSync, rmSync, fsyncSync, ftruncateSync } from 'node:fs';
 import type { Connection as CoreConnection } from 'mysql2';
 import type { Connection } from '../db.ts';
 import { quoteIdentifier } from '../db.ts';
@@ -73,7 +74,7 @@ export class BackupJob {
     private connection: Connection,
     plans: TablePlan[],
     readonly partPath: string,
-    readonly finalPath: string,
+    private finalPath: string,
     private readonly info: BackupJobInfo,
     startedAt: Date,
   ) {
@@ -307,8 +308,31 @@ export class BackupJob {
     fsyncSync(this.fd as number);
     closeSync(this.fd as number);
     this.fd = null;
-    renameSync(this.partPath, this.finalPath);
+    this.publish();
     await this.release();
+  }
+
+  /** The finished file's name (another than planned when a file took the planned name while the backup ran). */
+  get fileName(): string {
+    return path.basename(this.finalPath);
+  }
+
+  /**
+   * Gives the finished file its name without ever replacing a file that took that name meanwhile (an upload, a copy by
+   * hand): link() fails on an existing name, atomically; the backup then takes `<name> (2).sql`, `(3)`...
+   */
+  private publish(): void {
+    const planned = this.finalPath;
+    for (let n = 2; ; n++) {
+      try {
+        linkSync(this.partPath, this.finalPath);
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        this.finalPath = `${planned.slice(0, -'.sql'.length)} (${n}).sql`;
+      }
+    }
+    rmSync(this.partPath);
   }
 
   /** Stops the job: releases the snapshot, and removes the unfinished file. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { HostConfig } from '../config.ts';
 import type { Pool, Connection } from '../db.ts';
 import type { PoolConnection } from 'mysql2/promise';
-import { quoteIdentifier } from '../db.ts';
+import { quoteIdentifier, whileDatabaseIdle } from '../db.ts';
 import type { JobRegistry } from './jobs.ts';
 import { PART_SUFFIX } from './filename.ts';
 import { RESERVED_TABLE_PREFIX } from '../../../admin/model/tool/backup.ts';
@@ -32,18 +32,7 @@ export async function cleanStaleFiles(config: HostConfig, pool: Pool, jobs: JobR
   if (jobs.running('restore')) return;
   // Tables are only dropped under the database's job lock: another server process may be in the middle of a restore
   // (its shadow tables, state row and kept tables are its own), and it holds the lock as long as it works.
-  const connection = await pool.getConnection();
-  try {
-    const [locked] = await connection.query('SELECT GET_LOCK(?, 0) AS locked', [`opencart_backup_restore.${config.db.database}`]);
-    if (Number((locked as Array<{ locked: number | string | null }>)[0].locked) !== 1) return;
-    try {
-      await dropLeftovers(connection, backupDir, now, config.backup.jobTimeoutMs);
-    } finally {
-      await connection.query('DO RELEASE_ALL_LOCKS()');
-    }
-  } finally {
-    connection.release();
-  }
+  await whileDatabaseIdle(pool, config.db.database, (connection) => dropLeftovers(connection, backupDir, now, config.backup.jobTimeoutMs));
 }
 
 /**

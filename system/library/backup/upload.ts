@@ -25,8 +25,11 @@ export async function receiveUpload(request: IncomingMessage, directory: string,
   const temporary = path.join(directory, `.upload-${createToken(16)}${PART_SUFFIX}`);
   try {
     const received = await streamToFile(request, temporary, options);
-    const filename = backupName(received.filename);
+    // One spelling per name (macOS sends decomposed accents): two files never look alike in the history.
+    const filename = backupName(received.filename.normalize('NFC'));
     if (!(await looksLikeDump(temporary, filename))) throw new UserError('error_upload_type', [filename]);
+    // A running backup owns the name of its `.part` until it is done.
+    if (await fs.lstat(path.join(directory, filename + PART_SUFFIX)).then(() => true, () => false)) throw new UserError('error_exists', [filename]);
     try {
       // link() fails if the name exists, atomically.
       await fs.link(temporary, path.join(directory, filename));
@@ -44,7 +47,8 @@ async function streamToFile(request: IncomingMessage, temporary: string, options
   let parser: busboy.Busboy;
   try {
     // busboy reports the limit when a file reaches fileSize: one byte over the limit is the first refused byte.
-    parser = busboy({ headers: request.headers, limits: { files: 1, fileSize: options.maxBytes + 1, fields: 10, parts: 20 } });
+    // Browsers send the file name's UTF-8 bytes as they are (busboy would read them as latin1).
+    parser = busboy({ headers: request.headers, defParamCharset: 'utf8', limits: { files: 1, fileSize: options.maxBytes + 1, fields: 10, parts: 20 } });
   } catch {
     throw new UserError('error_upload');
   }

@@ -1,5 +1,5 @@
-// Web-layer review: sign-in, sessions, tokens, methods, file names, uploads, downloads and jobs attacked through HTTP.
-// Tests named "HOLE:" fail on the code they were written against and describe what should hold instead.
+// The web layer attacked through HTTP: sign-in, sessions, tokens, methods, file names, uploads, downloads and jobs.
+// Tests marked "(was a hole)" failed on the code before an adversarial review's fixes.
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -49,7 +49,7 @@ afterAll(async () => {
 
 const url = (who: SignedIn, route: string, query = '') => `/admin/index.php?route=${route}&user_token=${who.token}${query}`;
 const pathOf = (absolute: string) => {
-  const u = new URL(absolute);
+  const u = new URL(absolute, 'http://localhost');
   return u.pathname + u.search;
 };
 
@@ -73,7 +73,7 @@ function cleanBackupDir(): void {
 }
 
 describe('sign-in', () => {
-  it('HOLE: parallel wrong passwords are not all checked: no more than config_login_attempts guesses get through the throttle', async () => {
+  it('(was a hole) parallel wrong passwords are not all checked: no more than config_login_attempts guesses get through the throttle', async () => {
     await setLoginLimit(5);
     const { agent, action } = await loginForm();
     // The login_token stays valid after a failure (as in OpenCart), so one form serves every guess.
@@ -100,7 +100,7 @@ describe('sign-in', () => {
     await setLoginLimit(5);
   });
 
-  it('HOLE: an unknown username answers as slowly as a known one with a wrong password (no username enumeration by timing)', async () => {
+  it('(was a hole) an unknown username answers as slowly as a known one with a wrong password (no username enumeration by timing)', async () => {
     await setLoginLimit(1000);
     const time = async (username: string) => {
       const { agent, action } = await loginForm();
@@ -129,7 +129,7 @@ describe('sign-in', () => {
       .type('form')
       .send({ username: 'tester', password: 'tester', redirect: 'https://evil.example/' });
     expect(reply.body.redirect).toBeTruthy();
-    const target = new URL(reply.body.redirect);
+    const target = new URL(reply.body.redirect, 'http://localhost');
     expect(target.host).not.toBe('evil.example');
     expect(target.searchParams.get('route')).toBe('tool/backup');
   });
@@ -149,7 +149,7 @@ describe('sign-in', () => {
     const page = await agent.get('/admin/index.php?route=common/login').set('Cookie', `OCSESSID=${planted}`);
     const action = pathOf(/action="([^"]+)"/.exec(page.text)![1].replace(/&amp;/g, '&'));
     const reply = await agent.post(action).set('Cookie', `OCSESSID=${planted}`).type('form').send({ username: 'tester', password: 'tester' });
-    const token = new URL(reply.body.redirect).searchParams.get('user_token');
+    const token = new URL(reply.body.redirect, 'http://localhost').searchParams.get('user_token');
     const newCookie = String(reply.headers['set-cookie']);
     expect(newCookie).toMatch(/OCSESSID=/);
     expect(newCookie).not.toContain(planted);
@@ -197,7 +197,7 @@ describe('tokens, methods and permissions', () => {
     }
   });
 
-  it('HOLE: route names of Object.prototype are unknown routes (404), not half-found ones', async () => {
+  it('(was a hole) route names of Object.prototype are unknown routes (404), not half-found ones', async () => {
     for (const route of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
       const response = await admin.agent.get(url(admin, route));
       expect(response.status, route).toBe(404);
@@ -214,7 +214,7 @@ describe('tokens, methods and permissions', () => {
 });
 
 describe('hostile request bodies', () => {
-  it('HOLE: a form body the parser refuses (unknown charset, too large, bad encoding) gets a JSON error, no stack trace or path', async () => {
+  it('(was a hole) a form body the parser refuses (unknown charset, too large, bad encoding) gets a JSON error, no stack trace or path', async () => {
     const cases: Array<[string, string, string | Buffer]> = [
       ['charset', 'application/x-www-form-urlencoded; charset=utf-7', 'filename=x.sql'],
       ['size', 'application/x-www-form-urlencoded', 'backup[]=' + 'a'.repeat(2 * 1024 * 1024)],
@@ -233,7 +233,7 @@ describe('hostile request bodies', () => {
 });
 
 describe('file names', () => {
-  it('HOLE: a name of at most 128 characters but more than 255 bytes gets the translated file name error, not a server error', async () => {
+  it('(was a hole) a name of at most 128 characters but more than 255 bytes gets the translated file name error, not a server error', async () => {
     const name = '語'.repeat(100) + '.sql';
     const download = await admin.agent.get(url(admin, 'tool/backup.download', `&filename=${encodeURIComponent(name)}`));
     expect(download.status).toBe(400);
@@ -244,7 +244,7 @@ describe('file names', () => {
     expect(upload.body.error).toMatch(/3 to 128 characters/);
   });
 
-  it('HOLE: upload refuses names with bidi overrides or invisible characters that make one file look like another', async () => {
+  it('(was a hole) upload refuses names with bidi overrides or invisible characters that make one file look like another', async () => {
     // Shown as "backup-2024.sql" by the history, while it is another file.
     for (const name of ['backup-\u202Elqs.4202\u202C.sql', 'backup\u200B-2024.sql', 'caf\u0065\u0301.sql']) {
       const reply = await admin.agent.post(url(admin, 'tool/backup.upload')).attach('upload', Buffer.from('TRUNCATE TABLE `oc_product`;\n'), name);
@@ -255,7 +255,7 @@ describe('file names', () => {
     }
   });
 
-  it('HOLE: a UTF-8 file name sent by a browser (raw bytes in filename="...") is stored as sent, not as mojibake', async () => {
+  it('(was a hole) a UTF-8 file name sent by a browser (raw bytes in filename="...") is stored as sent, not as mojibake', async () => {
     // Browsers send the name's UTF-8 bytes as they are; busboy reads parameters as latin1 unless told otherwise.
     const body = Buffer.from('--B\r\nContent-Disposition: form-data; name="upload"; filename="Müller-Sicherung.sql"\r\nContent-Type: application/sql\r\n\r\nTRUNCATE TABLE `oc_product`;\n\r\n--B--\r\n', 'utf8');
     const reply = await admin.agent.post(url(admin, 'tool/backup.upload')).set('Content-Type', 'multipart/form-data; boundary=B').send(body);
@@ -302,11 +302,11 @@ describe('file names', () => {
 });
 
 describe('jobs', () => {
-  it("HOLE: a forged backup `next` (unknown job id) cannot delete another session's running backup file", async () => {
+  it("(was a hole) a forged backup `next` (unknown job id) cannot delete another session's running backup file", async () => {
     cleanBackupDir();
     const first = await admin.agent.post(url(admin, 'tool/backup.backup')).type('form').send(encodeForm({ 'backup[]': 'oc_product' }));
     expect(first.body.next).toBeTruthy();
-    const filename = new URL(first.body.next).searchParams.get('filename') as string;
+    const filename = new URL(first.body.next, 'http://localhost').searchParams.get('filename') as string;
     expect(existsSync(path.join(test.backupDir, filename + '.part'))).toBe(true);
     // Another admin (or a stale tab) sends a next URL with a made-up job id and the running backup's file name.
     const forged = await second.agent.post(url(second, 'tool/backup.backup', `&job=ffffffffffffffffffffffff&step=1&filename=${encodeURIComponent(filename)}`)).type('form').send('');
@@ -320,11 +320,11 @@ describe('jobs', () => {
     expect(done.success).toBeTruthy();
   });
 
-  it('HOLE: an upload under the name a running backup will take is refused, or survives the backup', async () => {
+  it('(was a hole) an upload under the name a running backup will take is refused, or survives the backup', async () => {
     cleanBackupDir();
     const first = await admin.agent.post(url(admin, 'tool/backup.backup')).type('form').send(encodeForm({ 'backup[]': 'oc_product' }));
     expect(first.body.next).toBeTruthy();
-    const filename = new URL(first.body.next).searchParams.get('filename') as string;
+    const filename = new URL(first.body.next, 'http://localhost').searchParams.get('filename') as string;
     const uploaded = 'TRUNCATE TABLE `oc_product`;\n-- the upload\n';
     const upload = await second.agent.post(url(second, 'tool/backup.upload')).attach('upload', Buffer.from(uploaded), filename);
     const done = await runJob(admin.agent, first.body.next, {});
@@ -412,9 +412,11 @@ describe('pages and headers', () => {
     expect(page.text).toContain('oc_x&quot;&gt;&lt;img src=x onerror=alert(1)&gt;');
   });
 
-  it('HTML pages carry nosniff, frame and cache headers and a CSP without inline scripts', async () => {
+  it('HTML pages carry nosniff, frame, cache and referrer headers and a CSP without inline scripts', async () => {
     const page = await admin.agent.get(url(admin, 'tool/backup'));
     expect(page.headers['x-content-type-options']).toBe('nosniff');
+    // The user_token in every URL stays on this site.
+    expect(page.headers['referrer-policy']).toBe('same-origin');
     expect(page.headers['x-frame-options']).toBe('SAMEORIGIN');
     expect(page.headers['cache-control']).toBe('no-store');
     expect(page.headers['content-security-policy']).toMatch(/default-src 'self'/);
@@ -424,7 +426,7 @@ describe('pages and headers', () => {
     expect(json.headers['x-content-type-options']).toBe('nosniff');
   });
 
-  it('HOLE: a forged Host header does not end up in redirects or in the page\'s <base href>', async () => {
+  it('(was a hole) a forged Host header does not end up in redirects or in the page\'s <base href>', async () => {
     const redirect = await request(test.app).get('/admin/index.php?route=tool/backup').set('Host', 'evil.example');
     expect(redirect.status).toBe(302);
     expect(String(redirect.headers.location)).not.toContain('evil.example');
@@ -434,7 +436,7 @@ describe('pages and headers', () => {
 });
 
 describe('the db session engine', () => {
-  it('HOLE: a session cookie OpenCart accepts (up to 52 characters) but oc_session cannot hold gets a page, not a server error', async () => {
+  it('(was a hole) a session cookie OpenCart accepts (up to 52 characters) but oc_session cannot hold gets a page, not a server error', async () => {
     const dbApp = await startTestApp(database.name, { sessionEngine: 'db' });
     try {
       const c = await connect(database.name);
