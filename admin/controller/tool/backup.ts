@@ -463,6 +463,8 @@ export class BackupController {
   async undo(ctx: AdminContext): Promise<Reply> {
     const record = await this.currentUndo();
     if (!record) throw new UserError('error_undo');
+    // An interrupted restore's shadows may carry the names undo sets aside; it is continued or discarded first.
+    if (this.deps.jobs.running('restore') || (await readJsonFile<RestoreJobState>(this.stateFile))) throw new UserError('error_undo_pending');
     const claim = await this.deps.jobs.claim('restore');
     let connection: Connection | null = null;
     try {

@@ -14,7 +14,7 @@ import { DumpReader, openDumpHandle, isGzipMagic, DumpParseError, TruncatedDumpE
 import { StatementParser, StatementRefused, type Statement } from './statement.ts';
 import { SessionModel, INITIAL_SESSION, type SessionState } from './restore-session.ts';
 import { emitInsert, emitCreateTable, emitAlterTable, quoteName, type EmitContext } from './statement-emit.ts';
-import { swapTables, TEMPORARY_CONSTRAINT_PREFIX, type ForeignKey } from './table-swap.ts';
+import { swapTables, snapshotForSwap, rollbackSwap, utf8Sql, TEMPORARY_CONSTRAINT_PREFIX, type ForeignKey, type Sql, type SwapSnapshot } from './table-swap.ts';
 import { HEADER_MARK, FOOTER_MARK, isConnectionLost } from './backup-job.ts';
 import { RESERVED_TABLE_PREFIX } from '../../../admin/model/tool/backup.ts';
 
@@ -62,6 +62,8 @@ export interface RestoreProgress {
 
 export interface UndoRecord {
   filename: string;
+  /** the restore job that wrote it: a job resumed after its swap finds its own record and knows the swap is done */
+  jobId?: string;
   /** Live name → the reserved name its old data is kept under; null when the restore created the table. */
   tables: Array<{ live: string; kept: string | null }>;
   /** Foreign keys the kept tables had (taken off them at the swap so the live tables could have their names). */
@@ -94,12 +96,24 @@ interface LoadState {
   constraintNames: Array<[string, string]>;
   seen: string[];
   notes: RestoreNotes;
+  /**
+   * Set before work that a lost connection could leave half done beyond this position: a batch into a shadow that is
+   * not transactional (MyISAM, Aria: its rows stay when the batch rolls back), an ALTER TABLE (not safe to run twice).
+   * A job that finds it set starts the file again from the beginning.
+   */
+  unsettled?: boolean;
+  /** Set from just before the swap's RENAME until the swap is over: what to put back if it stopped in the middle. */
+  swap?: SwapSnapshot;
 }
 
 interface ShadowInfo {
   name: string;
   /** the shadow copies the live definition (data-only files, CREATE TABLE IF NOT EXISTS): the live keys come back at the swap */
   keepsLiveDefinition: boolean;
+  /** the file dropped the table (and did not create it again): the swap removes the live table */
+  dropped?: boolean;
+  /** the shadow's engine rolls back (InnoDB); false for MyISAM, Aria... */
+  transactional?: boolean;
 }
 
 /** One row per restore job, in the shop database, so a restart resumes exactly after the last committed batch. */
@@ -297,6 +311,11 @@ export class RestoreJob {
     }
   }
 
+  /** Queries built from ordinary strings (names, the state row), sent as UTF-8 on the restore's byte-for-byte connection. */
+  private get sql(): Sql {
+    return utf8Sql(this.connection as Connection);
+  }
+
   private async openConnection(): Promise<Connection> {
     const connection = await mysql.createConnection({
       ...this.settings.connection,
@@ -309,21 +328,22 @@ export class RestoreJob {
     try {
       await connection.query("SET NAMES utf8mb4; SET SESSION foreign_key_checks = 0, unique_checks = 0");
       await holdDatabaseLock(connection, String(this.settings.connection.database));
-      await connection.query(
+      const sql = utf8Sql(connection);
+      await sql.query(
         `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(STATE_TABLE)} (job_id varchar(32) NOT NULL PRIMARY KEY, state longtext NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
       );
-      const [serverRows] = await connection.query('SELECT @@max_allowed_packet AS size, @@version AS version');
+      const [serverRows] = await sql.query('SELECT @@max_allowed_packet AS size, @@version AS version');
       const server = (serverRows as Array<{ size: number | string; version: string }>)[0];
       this.maxPacket = Number(server.size);
       const [major, minor, patch] = String(server.version).split(/[.-]/).map(Number);
       this.serverVersion = major * 10000 + minor * 100 + (patch || 0);
-      this.liveTables = await baseTables(connection);
       // After a restart: continue exactly after the last committed batch, with the session the file had set by then.
-      const [stateRows] = await connection.query(`SELECT state FROM ${quoteIdentifier(STATE_TABLE)} WHERE job_id = ?`, [this.id]);
-      const saved = (stateRows as Array<{ state: string }>)[0];
+      const [stateRows] = await sql.query(`SELECT state FROM ${quoteIdentifier(STATE_TABLE)} WHERE job_id = ?`, [this.id]);
+      const row = (stateRows as Array<{ state: string }>)[0];
+      const state = row ? await this.recover(sql, JSON.parse(row.state) as LoadState) : null;
+      this.liveTables = await baseTables(sql);
       this.session = new SessionModel(INITIAL_SESSION);
-      if (saved) {
-        const state = JSON.parse(saved.state) as LoadState;
+      if (state) {
         this.position = state.position;
         this.session = new SessionModel(state.session);
         for (const [live, shadow] of state.shadows) this.shadows.set(live, shadow);
@@ -340,7 +360,32 @@ export class RestoreJob {
     }
   }
 
-  private loadState(): string {
+  /**
+   * What a saved state means for a job that opens a new connection: a swap that stopped in the middle is put back (or
+   * found finished, when the undo record is this job's), and work left unsettled by a lost connection starts again from
+   * the beginning of the file (its shadows dropped). Returns the state to continue from, or null to start afresh.
+   */
+  private async recover(sql: Sql, state: LoadState): Promise<LoadState | null> {
+    if (state.swap) {
+      const record = await readJsonFile<UndoRecord>(this.settings.undoFile);
+      if (record?.jobId === this.id) {
+        await sql.query(`DELETE FROM ${quoteIdentifier(STATE_TABLE)} WHERE job_id = ?`, [this.id]);
+        this.undo = record;
+        this.phase = 'done';
+        return null;
+      }
+      await rollbackSwap(sql, state.swap);
+      delete state.swap;
+      await sql.query(`REPLACE INTO ${quoteIdentifier(STATE_TABLE)} (job_id, state) VALUES (?, ?)`, [this.id, JSON.stringify(state)]);
+    }
+    if (!state.unsettled) return state;
+    for (const [, shadow] of state.shadows) await sql.query(`DROP TABLE IF EXISTS ${quoteIdentifier(shadow.name)}`);
+    await sql.query(`DELETE FROM ${quoteIdentifier(STATE_TABLE)} WHERE job_id = ?`, [this.id]);
+    return null;
+  }
+
+  /** The state row as a REPLACE statement (ASCII: it travels unchanged on the restore's connection). */
+  private loadState(extra: Pick<LoadState, 'unsettled' | 'swap'> = {}): string {
     const state: LoadState = {
       position: this.position,
       session: this.session.state,
@@ -348,6 +393,7 @@ export class RestoreJob {
       constraintNames: [...this.constraintNames],
       seen: [...this.seen],
       notes: this.notes,
+      ...extra,
     };
     return `REPLACE INTO ${quoteIdentifier(STATE_TABLE)} (job_id, state) VALUES ('${this.id}', ${literalJson(state)})`;
   }
@@ -390,6 +436,8 @@ export class RestoreJob {
 
   private async loadUntil(deadline: number): Promise<void> {
     this.connection ??= await this.openConnection();
+    // A swap this job finished before its connection was lost.
+    if (this.phase === 'done') return;
     for (;;) {
       const statement = await this.nextStatement();
       if (!statement) break;
@@ -465,17 +513,15 @@ export class RestoreJob {
       case 'truncate':
         // Emptying a shadow that holds nothing would still cost a commit.
         if (this.shadowState.get(statement.table) === 'empty') return;
-        await this.executeAlone(`TRUNCATE TABLE ${quoteIdentifier(shadow(statement.table))}`, scanned.line);
+        await this.executeAlone(`TRUNCATE TABLE ${quoteName(shadow(statement.table))}`, scanned.line);
         this.shadowState.set(statement.table, 'empty');
         return;
       case 'drop_table': {
+        for (const table of wanted) Object.assign(this.shadows.get(table) as ShadowInfo, { keepsLiveDefinition: false, dropped: true });
         const present = wanted.filter((table) => this.shadowState.get(table) !== 'absent');
         if (present.length === 0) return;
-        await this.executeAlone(`DROP TABLE IF EXISTS ${present.map((table) => quoteIdentifier(shadow(table))).join(', ')}`, scanned.line);
-        for (const table of present) {
-          this.shadowState.set(table, 'absent');
-          (this.shadows.get(table) as ShadowInfo).keepsLiveDefinition = false;
-        }
+        await this.executeAlone(`DROP TABLE IF EXISTS ${present.map((table) => quoteName(shadow(table))).join(', ')}`, scanned.line);
+        for (const table of present) this.shadowState.set(table, 'absent');
         return;
       }
       case 'create_table': {
@@ -485,7 +531,7 @@ export class RestoreJob {
         // After a restart the shadow's state is unknown: IF NOT EXISTS keeps what a first run loaded, a plain CREATE
         // replaces it (the committed position is before this CREATE, so nothing after it was kept).
         const keepExisting = statement.ifNotExists && state === undefined;
-        if (state !== 'absent' && !keepExisting) await this.executeAlone(`DROP TABLE IF EXISTS ${quoteIdentifier(shadow(table))}`, 0);
+        if (state !== 'absent' && !keepExisting) await this.executeAlone(`DROP TABLE IF EXISTS ${quoteName(shadow(table))}`, 0);
         const names = new Map<string, string>();
         for (const key of statement.foreignKeys) {
           const temporary = temporaryConstraintName(shadow(table), key.name);
@@ -494,7 +540,8 @@ export class RestoreJob {
         }
         await this.executeAlone(emitCreateTable(context, statement, shadow(table), names, keepExisting), scanned.line);
         this.shadowState.set(table, 'empty');
-        (this.shadows.get(table) as ShadowInfo).keepsLiveDefinition = false;
+        const info = this.shadows.get(table) as ShadowInfo;
+        Object.assign(info, { keepsLiveDefinition: false, dropped: false, transactional: await this.isTransactional(info.name) });
         return;
       }
       case 'alter_table': {
@@ -506,7 +553,9 @@ export class RestoreJob {
           names.set(key.name, temporary);
           this.constraintNames.set(temporary, key.name);
         }
-        await this.executeAlone(emitAlterTable(context, statement, shadow(statement.table), names), scanned.line);
+        // Not safe to run twice (ADD KEY of a key that exists fails): a lost connection before its position is recorded
+        // makes the job start again.
+        await this.executeAlone(emitAlterTable(context, statement, shadow(statement.table), names), scanned.line, true);
         return;
       }
     }
@@ -539,26 +588,43 @@ export class RestoreJob {
     const shadow = reservedName('n', table);
     const buildsItself = statement.kind === 'drop_table' || (statement.kind === 'create_table' && !statement.ifNotExists);
     const info: ShadowInfo = { name: shadow, keepsLiveDefinition: false };
-    await this.executeAlone(`DROP TABLE IF EXISTS ${quoteIdentifier(shadow)}`, 0);
+    await this.executeAlone(`DROP TABLE IF EXISTS ${quoteName(shadow)}`, 0);
     this.shadowState.set(table, 'absent');
     if (!buildsItself && this.liveTables.has(table)) {
-      await this.executeAlone(`CREATE TABLE ${quoteIdentifier(shadow)} LIKE ${quoteIdentifier(table)}`, 0);
+      await this.executeAlone(`CREATE TABLE ${quoteName(shadow)} LIKE ${quoteName(table)}`, 0);
       this.shadowState.set(table, 'empty');
       info.keepsLiveDefinition = true;
+      info.transactional = await this.isTransactional(shadow);
     }
     this.shadows.set(table, info);
   }
 
-  /** DDL: runs on its own (the server commits it anyway), followed by the position after it. */
-  private async executeAlone(sql: string, line: number): Promise<void> {
+  private async isTransactional(table: string): Promise<boolean> {
+    const [rows] = await this.sql.query('SELECT ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [table]);
+    return String((rows as Array<{ engine: string | null }>)[0]?.engine ?? 'InnoDB').toUpperCase() === 'INNODB';
+  }
+
+  /** Some shadow keeps rows that a rolled-back batch wrote. */
+  private get nonTransactional(): boolean {
+    for (const shadow of this.shadows.values()) if (shadow.transactional === false) return true;
+    return false;
+  }
+
+  /**
+   * DDL (`sql` already in the connection's bytes): runs on its own (the server commits it anyway), followed by the
+   * position after it. `unsettling`: the state says so before it runs (see LoadState.unsettled).
+   */
+  private async executeAlone(sql: string, line: number, unsettling = false): Promise<void> {
     await this.flush(false);
     await this.settle();
+    const connection = this.connection as Connection;
+    if (unsettling) await connection.query(this.loadState({ unsettled: true }));
     try {
-      await (this.connection as Connection).query(sql);
+      await connection.query(sql);
     } catch (error) {
       throw statementError(line, error);
     }
-    if (line > 0) await (this.connection as Connection).query(this.loadState());
+    if (line > 0 || unsettling) await connection.query(this.loadState());
   }
 
   /**
@@ -597,11 +663,14 @@ export class RestoreJob {
     const connection = this.connection as Connection;
     const size = batch.reduce((sum, part) => sum + part.length + 2, record.length + 64);
     try {
-      if (size < this.maxPacket) {
-        await connection.query(['START TRANSACTION', ...batch, record, 'COMMIT'].join(';\n'));
+      // A MyISAM shadow keeps the rows of a batch that rolls back: the state says so first (committed on its own).
+      const before = this.nonTransactional ? [this.loadState({ unsettled: true })] : [];
+      if (size + (before[0]?.length ?? 0) < this.maxPacket) {
+        await connection.query([...before, 'START TRANSACTION', ...batch, record, 'COMMIT'].join(';\n'));
       } else {
         // One query may not exceed max_allowed_packet: a batch holding a statement near that size goes one statement per
         // query, still in one transaction with its position record.
+        for (const marker of before) await connection.query(marker);
         await connection.query('START TRANSACTION');
         for (const part of batch) await connection.query(part);
         await connection.query(record);
@@ -629,7 +698,7 @@ export class RestoreJob {
   }
 
   private async swap(): Promise<void> {
-    const connection = this.connection as Connection;
+    const sql = this.sql;
     // Undo keeps one generation: this restore keeps under the other generation's names, and the previous restore's kept
     // tables are dropped in the background afterwards (housekeeping), not while the shop owner waits.
     const previous = await readJsonFile<UndoRecord>(this.settings.undoFile);
@@ -639,12 +708,15 @@ export class RestoreJob {
     const fromFile = new Set<string>();
     const keepKeysOf = new Set<string>();
     const undo: UndoRecord['tables'] = [];
-    const present = await baseTables(connection);
+    const present = await baseTables(sql);
     for (const [live, shadow] of this.shadows) {
+      // A shadow is missing only when the file dropped its table; anything else (dropped by hand, by another job) must
+      // not be taken for "remove the live table".
+      if (!present.has(shadow.name) && !shadow.dropped) throw new UserError('error_job_expired');
       const kept = reservedName(generation, live);
       if (this.liveTables.has(live)) {
         // A leftover of this generation (from an undo or a crash) would block the rename.
-        if (present.has(kept)) await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(kept)}`);
+        if (present.has(kept)) await sql.query(`DROP TABLE IF EXISTS ${quoteIdentifier(kept)}`);
         renames.push([live, kept]);
         awayToLive.set(kept, live);
         undo.push({ live, kept });
@@ -657,18 +729,33 @@ export class RestoreJob {
       if (!shadow.keepsLiveDefinition) fromFile.add(live);
       renames.push([shadow.name, live]);
     }
-    // One RENAME: MariaDB renames all or none, so the shop never sees a mix of old and new tables.
-    const result = await swapTables(connection, { renames, awayToLive, fromFile, keepKeysOf, constraintNames: this.constraintNames });
-    await connection.query(`DELETE FROM ${quoteIdentifier(STATE_TABLE)} WHERE job_id = ?`, [this.id]);
+    const plan = { renames, awayToLive, fromFile, keepKeysOf, constraintNames: this.constraintNames };
+    // What to put back if the swap stops half way, recorded before the RENAME (see recover()).
+    const snapshot = await snapshotForSwap(sql, plan);
+    await sql.query(this.loadState({ swap: snapshot }));
+    let result: Awaited<ReturnType<typeof swapTables>>;
+    try {
+      // One RENAME: MariaDB renames all or none, so the shop never sees a mix of old and new tables.
+      result = await swapTables(sql, plan, snapshot);
+    } catch (error) {
+      // A lost connection is recovered from the state row by the retry; anything else is put back now.
+      if (isConnectionLost(error)) throw error;
+      await rollbackSwap(sql, snapshot);
+      await sql.query(this.loadState());
+      throw new UserError('error_swap', [this.publicText((error as { sqlMessage?: string }).sqlMessage ?? String(error))]);
+    }
     const now = new Date();
     this.undo = {
       filename: this.filename,
+      jobId: this.id,
       tables: undo,
       foreignKeys: result.removedKeys,
       restoredAt: now.toISOString(),
       until: new Date(now.getTime() + this.settings.undoKeepMs).toISOString(),
     };
+    // The undo record first: a job that stops between the two finds its own record and knows the swap is done.
     await writeJsonFile(this.settings.undoFile, this.undo);
+    await sql.query(`DELETE FROM ${quoteIdentifier(STATE_TABLE)} WHERE job_id = ?`, [this.id]);
     this.shadows.clear();
   }
 
@@ -694,15 +781,13 @@ export class RestoreJob {
     this.reader = null;
     if (!this.connection) this.connection = await this.openConnection().catch(() => null);
     if (this.connection) {
-      const [rows] = await this.connection
-        .query('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()')
-        .catch(() => [[]] as unknown as [Array<{ name: string }>]);
-      const present = new Set((rows as Array<{ name: string }>).map((row) => row.name));
+      const sql = this.sql;
+      const present = await baseTables(sql).catch(() => new Set<string>());
       for (const shadow of this.shadows.values()) {
-        if (present.has(shadow.name)) await this.connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(shadow.name)}`).catch(() => undefined);
+        if (present.has(shadow.name)) await sql.query(`DROP TABLE IF EXISTS ${quoteIdentifier(shadow.name)}`).catch(() => undefined);
       }
-      await this.connection.query(`DELETE FROM ${quoteIdentifier(STATE_TABLE)} WHERE job_id = ?`, [this.id]).catch(() => undefined);
-      await this.connection.query('DO RELEASE_ALL_LOCKS()').catch(() => undefined);
+      await sql.query(`DELETE FROM ${quoteIdentifier(STATE_TABLE)} WHERE job_id = ?`, [this.id]).catch(() => undefined);
+      await sql.query('DO RELEASE_ALL_LOCKS()').catch(() => undefined);
       this.connection.destroy();
       this.connection = null;
     }
@@ -729,8 +814,8 @@ export class RestoreJob {
 }
 
 /** The database's tables (views have names in the same list, but a dump's DROP TABLE never touches them). */
-async function baseTables(connection: Connection): Promise<Set<string>> {
-  const [rows] = await connection.query(
+async function baseTables(sql: Sql): Promise<Set<string>> {
+  const [rows] = await sql.query(
     "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')",
   );
   return new Set((rows as Array<{ name: string }>).map((row) => row.name));
@@ -748,15 +833,18 @@ function statementError(line: number, error: unknown): unknown {
   return new UserError('error_statement', [line, message]);
 }
 
-/** Puts the kept tables of the last restore back, in one RENAME TABLE, and drops what the restore had written. */
-export async function undoRestore(connection: Connection, record: UndoRecord): Promise<void> {
+/**
+ * Puts the kept tables of the last restore back, in one RENAME TABLE, and drops what the restore had written. `sql`
+ * talks UTF-8 (the undo runs on an ordinary connection). A step after the RENAME that fails puts everything back.
+ */
+export async function undoRestore(sql: Sql, record: UndoRecord): Promise<void> {
   const renames: Array<[string, string]> = [];
   const awayToLive = new Map<string, string>();
   const drops: string[] = [];
-  const present = await baseTables(connection);
+  const present = await baseTables(sql);
   for (const { live, kept } of record.tables) {
     const discard = reservedName('n', live);
-    await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(discard)}`);
+    await sql.query(`DROP TABLE IF EXISTS ${quoteIdentifier(discard)}`);
     // A table the restore removed (the file dropped it) has no live copy to set aside.
     if (present.has(live)) renames.push([live, discard]);
     if (kept) {
@@ -766,15 +854,15 @@ export async function undoRestore(connection: Connection, record: UndoRecord): P
     drops.push(quoteIdentifier(discard));
   }
   // The restored tables give their keys up; the kept tables get back the keys they had before the restore.
-  await swapTables(connection, {
-    renames,
-    awayToLive,
-    fromFile: new Set(),
-    keepKeysOf: new Set(),
-    constraintNames: new Map(),
-    restoreKeys: record.foreignKeys ?? [],
-  });
-  await connection.query(`DROP TABLE IF EXISTS ${drops.join(', ')}`);
+  const plan = { renames, awayToLive, fromFile: new Set<string>(), keepKeysOf: new Set<string>(), constraintNames: new Map<string, string>(), restoreKeys: record.foreignKeys ?? [] };
+  const snapshot = await snapshotForSwap(sql, plan);
+  try {
+    await swapTables(sql, plan, snapshot);
+  } catch (error) {
+    if (!isConnectionLost(error)) await rollbackSwap(sql, snapshot);
+    throw error;
+  }
+  await sql.query(`DROP TABLE IF EXISTS ${drops.join(', ')}`);
 }
 
 export { quoteName };
