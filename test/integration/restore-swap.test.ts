@@ -2,12 +2,14 @@
 // connection puts everything back, undo waits for an interrupted restore, non-transactional tables are not loaded twice
 // on a resumed batch; and what held up in review (foreign keys from outside the restore, awkward names, AUTO_INCREMENT).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type request from 'supertest';
 import { createTestDatabase, createUsers, connect, tableNames, type TestDatabase } from '../helpers/database.ts';
 import { startTestApp, signIn, runJob, encodeForm, agentWithCookie, type TestApp, type SignedIn } from '../helpers/app.ts';
 import { UNDO_FILE } from '../../system/library/backup/housekeeping.ts';
+import { undoRestore, type UndoRecord } from '../../system/library/backup/restore-job.ts';
+import type { Sql } from '../../system/library/backup/table-swap.ts';
 
 let database: TestDatabase;
 let test: TestApp;
@@ -335,5 +337,41 @@ describe('table names outside ASCII', () => {
     const reply = await restore('unicode.sql', `TRUNCATE TABLE \`${name}\`;\nINSERT INTO \`${name}\` VALUES (1, 'file'), (2, 'file');\n`);
     expect(reply.success, String(reply.error)).toBeTruthy();
     expect(await sql(`SELECT COUNT(*) AS n FROM \`${name}\` WHERE v = 'file'`)).toEqual([{ n: '2' }]);
+  });
+});
+
+describe('an undo that stops half way', () => {
+  it('the undo record keeps what to put back: the next Undo puts it back, then undoes the restore with its trigger and keys', async () => {
+    forgetUndo();
+    await sql([
+      'CREATE TABLE oc_rv_undo (id int NOT NULL PRIMARY KEY, v int NOT NULL DEFAULT 0) ENGINE=InnoDB',
+      'CREATE TABLE oc_rv_undo_ref (id int NOT NULL PRIMARY KEY, undo_id int, CONSTRAINT fk_rv_undo FOREIGN KEY (undo_id) REFERENCES oc_rv_undo (id)) ENGINE=InnoDB',
+      'INSERT INTO oc_rv_undo SELECT seq, seq FROM seq_1_to_10',
+      'INSERT INTO oc_rv_undo_ref VALUES (1, 1)',
+      'CREATE TRIGGER oc_rv_undo_v BEFORE UPDATE ON oc_rv_undo FOR EACH ROW SET NEW.v = NEW.v',
+    ]);
+    const restored = await restore('undo-half.sql', 'TRUNCATE TABLE `oc_rv_undo`;\nINSERT INTO `oc_rv_undo` VALUES (1, 100), (2, 200);\n');
+    expect(restored.success, String(restored.error)).toBeTruthy();
+    const undoFile = path.join(test.backupDir, UNDO_FILE);
+    const record = JSON.parse(readFileSync(undoFile, 'utf8')) as UndoRecord;
+
+    // The undo's connection is lost right after its RENAME, as it starts putting the trigger back.
+    const connection = await connect(database.name);
+    const failing: Sql = {
+      query: async (text, values) => {
+        if (/^CREATE\b.*\bTRIGGER\b/s.test(text)) throw Object.assign(new Error('Connection lost'), { code: 'PROTOCOL_CONNECTION_LOST' });
+        return (await connection.query(text, values as never)) as [unknown, unknown];
+      },
+    };
+    await expect(undoRestore(failing, record, undoFile)).rejects.toThrow('Connection lost');
+    await connection.end();
+    expect((JSON.parse(readFileSync(undoFile, 'utf8')) as UndoRecord).undoing, 'the record says an undo is half done').toBeTruthy();
+
+    const undo = await post(link('tool/backup.undo'));
+    expect(undo.success, JSON.stringify(undo)).toBeTruthy();
+    expect(await sql('SELECT COUNT(*) AS n, SUM(v) AS total FROM oc_rv_undo')).toEqual([{ n: '10', total: '55' }]);
+    expect(await triggerNames('oc_rv_undo')).toEqual(['oc_rv_undo_v']);
+    expect(await foreignKeysOf('oc_rv_undo_ref')).toEqual(['fk_rv_undo -> oc_rv_undo NO ACTION']);
+    expect((await tableNames(database.name)).filter((name) => name.startsWith('_bkr_') && name !== '_bkr_state' && !name.startsWith('_bkr_l_'))).toEqual([]);
   });
 });

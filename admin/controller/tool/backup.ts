@@ -470,7 +470,7 @@ export class BackupController {
     try {
       connection = await openJobConnection(this.config);
       await holdDatabaseLock(connection, this.config.db.database);
-      await undoRestore(connection, record);
+      await undoRestore(connection, record, this.undoFile);
     } finally {
       await connection?.query('DO RELEASE_ALL_LOCKS()').catch(() => undefined);
       connection?.destroy();

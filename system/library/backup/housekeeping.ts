@@ -8,7 +8,7 @@ import { quoteIdentifier, whileDatabaseIdle } from '../db.ts';
 import type { JobRegistry } from './jobs.ts';
 import { PART_SUFFIX } from './filename.ts';
 import { RESERVED_TABLE_PREFIX } from '../../../admin/model/tool/backup.ts';
-import { STATE_TABLE, type UndoRecord } from './restore-job.ts';
+import { STATE_TABLE, recoverUndo, type UndoRecord } from './restore-job.ts';
 import { readJsonFile } from './json-file.ts';
 
 export const UNDO_FILE = '.restore-undo.json';
@@ -50,6 +50,8 @@ export async function dropRestoreLeftovers(connection: Connection): Promise<void
 }
 
 async function dropLeftovers(connection: PoolConnection, backupDir: string, now: number, jobTimeoutMs: number): Promise<void> {
+  // An undo that stopped half way left tables under reserved names that hold the shop's triggers: put back first.
+  await recoverUndo(connection, path.join(backupDir, UNDO_FILE));
   // A restore interrupted by a restart keeps its shadow tables while it can still be resumed.
   const stateFile = path.join(backupDir, RESTORE_STATE_FILE);
   const stateStat = await fs.stat(stateFile).catch(() => null);

@@ -4,6 +4,7 @@
 // until the swap.
 import { createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
+import { promises as fs } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { readJsonFile, writeJsonFile } from './json-file.ts';
 import { openBackupForRead } from './backup-file.ts';
@@ -70,6 +71,8 @@ export interface UndoRecord {
   foreignKeys?: ForeignKey[];
   restoredAt: string;
   until: string;
+  /** Set while an undo runs, from just before its RENAME: what to put back if it stopped half way (see recoverUndo). */
+  undoing?: SwapSnapshot;
 }
 
 /** What survives a restart: written beside the backups at the end of every request. */
@@ -835,9 +838,12 @@ function statementError(line: number, error: unknown): unknown {
 
 /**
  * Puts the kept tables of the last restore back, in one RENAME TABLE, and drops what the restore had written. `sql`
- * talks UTF-8 (the undo runs on an ordinary connection). A step after the RENAME that fails puts everything back.
+ * talks UTF-8 (the undo runs on an ordinary connection). The record in `undoFile` carries the swap's snapshot from
+ * just before the RENAME until the swap is over: a failing step puts everything back at once, a stopped process is put
+ * back by {@link recoverUndo}. When done, the record is removed (there is nothing left to undo).
  */
-export async function undoRestore(sql: Sql, record: UndoRecord): Promise<void> {
+export async function undoRestore(sql: Sql, record: UndoRecord, undoFile: string): Promise<void> {
+  if (record.undoing) await recoverUndo(sql, undoFile);
   const renames: Array<[string, string]> = [];
   const awayToLive = new Map<string, string>();
   const drops: string[] = [];
@@ -856,13 +862,24 @@ export async function undoRestore(sql: Sql, record: UndoRecord): Promise<void> {
   // The restored tables give their keys up; the kept tables get back the keys they had before the restore.
   const plan = { renames, awayToLive, fromFile: new Set<string>(), keepKeysOf: new Set<string>(), constraintNames: new Map<string, string>(), restoreKeys: record.foreignKeys ?? [] };
   const snapshot = await snapshotForSwap(sql, plan);
+  await writeJsonFile(undoFile, { ...record, undoing: snapshot });
   try {
     await swapTables(sql, plan, snapshot);
   } catch (error) {
-    if (!isConnectionLost(error)) await rollbackSwap(sql, snapshot);
+    if (!isConnectionLost(error)) await recoverUndo(sql, undoFile);
     throw error;
   }
+  await fs.rm(undoFile, { force: true });
   await sql.query(`DROP TABLE IF EXISTS ${drops.join(', ')}`);
+}
+
+/** An undo that stopped half way (its record still carries the snapshot) is put back as before it; the record stays. */
+export async function recoverUndo(sql: Sql, undoFile: string): Promise<void> {
+  const record = await readJsonFile<UndoRecord>(undoFile);
+  if (!record?.undoing) return;
+  await rollbackSwap(sql, record.undoing);
+  const { undoing: _done, ...rest } = record;
+  await writeJsonFile(undoFile, rest);
 }
 
 export { quoteName };
