@@ -509,7 +509,7 @@ export class BackupController {
       connection = await openJobConnection(this.config);
       // Another server process working on a restore holds the lock between its requests: that restore is not abandoned.
       await holdDatabaseLock(connection, this.config.db.database, 2);
-      await dropRestoreLeftovers(connection);
+      await dropRestoreLeftovers(connection, this.backupDir);
       await fs.rm(this.stateFile, { force: true });
     } finally {
       await connection?.query('DO RELEASE_ALL_LOCKS()').catch(() => undefined);

@@ -39,7 +39,9 @@ export async function cleanStaleFiles(config: HostConfig, pool: Pool, jobs: JobR
  * Drops every shadow table (`_bkr_n_…`) and the restore state table. Only under the database's job lock: whoever holds
  * it is the one restore or undo that may have shadows in use, so with the lock in hand every shadow is a leftover.
  */
-export async function dropRestoreLeftovers(connection: Connection): Promise<void> {
+export async function dropRestoreLeftovers(connection: Connection | PoolConnection, backupDir: string): Promise<void> {
+  // An undo that stopped half way keeps the shop's tables and triggers under shadow names: put back, never dropped.
+  await recoverUndo(connection, path.join(backupDir, UNDO_FILE));
   await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(STATE_TABLE)}`);
   const [rows] = await connection.query(
     'SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE ?',
@@ -50,7 +52,7 @@ export async function dropRestoreLeftovers(connection: Connection): Promise<void
 }
 
 async function dropLeftovers(connection: PoolConnection, backupDir: string, now: number, jobTimeoutMs: number): Promise<void> {
-  // An undo that stopped half way left tables under reserved names that hold the shop's triggers: put back first.
+  // An undo that stopped half way holds the shop's tables and triggers under reserved names: put back first.
   await recoverUndo(connection, path.join(backupDir, UNDO_FILE));
   // A restore interrupted by a restart keeps its shadow tables while it can still be resumed.
   const stateFile = path.join(backupDir, RESTORE_STATE_FILE);
@@ -58,7 +60,7 @@ async function dropLeftovers(connection: PoolConnection, backupDir: string, now:
   const resumable = stateStat !== null && now - stateStat.mtimeMs <= jobTimeoutMs;
   if (!resumable) {
     await fs.rm(stateFile, { force: true });
-    await dropRestoreLeftovers(connection);
+    await dropRestoreLeftovers(connection, backupDir);
   }
 
   // Kept tables: only those of the current undo record, and only until its deadline.
