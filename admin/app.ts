@@ -13,6 +13,7 @@ import { FileSessionStore, DbSessionStore, isValidSessionId, createSessionId, re
 import { OpenCartChrome } from '../system/library/opencart-chrome.ts';
 import type { AdminContext, SessionHandle, QueryValue } from '../system/engine/context.ts';
 import { single } from '../system/engine/context.ts';
+import { formatPhpDate } from '../system/library/format.ts';
 import { UserError } from '../system/engine/errors.ts';
 import type { Reply } from '../system/engine/reply.ts';
 import { ROUTES, normaliseRoute, permissionKey, type Controllers, type RouteDefinition } from './routes.ts';
@@ -178,7 +179,8 @@ export async function createAdminApp(options: AdminAppOptions = {}): Promise<Adm
     let message: string;
     let status = 200;
     if (error instanceof UserError && !(error instanceof MissingTranslationError)) {
-      message = ctx.t(error.key, ...error.args);
+      const dateFormat = ctx.strings('default').datetime_format;
+      message = ctx.t(error.key, ...error.args.map((arg) => (arg instanceof Date ? formatPhpDate(arg, dateFormat) : arg)));
       status = definition?.reply === 'json' ? 200 : 400;
     } else if (isPrivilegeError(error)) {
       // The shop owner can fix this one: the account needs a privilege the README lists.

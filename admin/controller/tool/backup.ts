@@ -13,7 +13,7 @@ import { openBackupForRead, plainFileStat } from '../../../system/library/backup
 import { BackupJob, startSnapshot } from '../../../system/library/backup/backup-job.ts';
 import { RestoreJob, undoRestore, type UndoRecord, type RestoreJobState, type RestoreRules, type RestoreNotes } from '../../../system/library/backup/restore-job.ts';
 import { readJsonFile, writeJsonFile } from '../../../system/library/backup/json-file.ts';
-import { JobRegistry, createJobId, utcTime, type Job, type Claim } from '../../../system/library/backup/jobs.ts';
+import { JobRegistry, createJobId, isAbandoned, busyError, type Job, type Claim } from '../../../system/library/backup/jobs.ts';
 import { formatSize, formatNumber, formatPhpDate, backupFileStem } from '../../../system/library/format.ts';
 import * as model from '../../model/tool/backup.ts';
 import { tablesInFile } from '../../../system/library/backup/inspect.ts';
@@ -21,11 +21,7 @@ import { receiveUpload } from '../../../system/library/backup/upload.ts';
 import { UNDO_FILE, RESTORE_STATE_FILE, dropRestoreLeftovers } from '../../../system/library/backup/housekeeping.ts';
 import type { Layout } from '../common/layout.ts';
 
-/**
- * A restore of this process whose page has sent nothing for this long is taken as abandoned: the page offers to discard
- * it, and any admin may. A working page asks for its next step within milliseconds of the last reply.
- */
-export const ABANDONED_AFTER_MS = 15_000;
+export { ABANDONED_AFTER_MS } from '../../../system/library/backup/jobs.ts';
 
 interface BackupJobEntry extends Job {
   backup: BackupJob;
@@ -101,8 +97,9 @@ export class BackupController {
   private async interruptedRestore(ctx: AdminContext): Promise<{ text_restore_interrupted: string; resume: string; text_confirm_discard: string }> {
     const none = { text_restore_interrupted: '', resume: '', text_confirm_discard: '' };
     const running = this.deps.jobs.current('restore');
-    // A restore of this process still counts as running while its page keeps asking for the next step.
-    if (running ? !this.abandoned(running) : this.deps.jobs.running('restore')) return none;
+    // A restore of this process still counts as running while its page keeps asking for the next step; the session
+    // that started it, opening the page again (its first page was closed or reloaded), is offered to continue at once.
+    if (running ? running.busy || (running.owner !== ctx.session.id && !isAbandoned(running)) : this.deps.jobs.running('restore')) return none;
     const state = await readJsonFile<RestoreJobState>(this.stateFile);
     if (!state) return none;
     return {
@@ -110,10 +107,6 @@ export class BackupController {
       resume: state.owner === ctx.session.id ? ctx.link('tool/backup.restore', { filename: state.filename, job: state.id, step: state.step }) : '',
       text_confirm_discard: ctx.t('text_confirm_discard', state.filename),
     };
-  }
-
-  private abandoned(job: Job): boolean {
-    return !job.busy && Date.now() - job.touchedAt >= ABANDONED_AFTER_MS;
   }
 
   /** The undo confirmation: which tables go back, and that what was changed in them since is lost. */
@@ -189,7 +182,7 @@ export class BackupController {
     if (requested.length === 0) throw new UserError('error_backup');
     const allowed = await this.allowedTables();
     for (const table of requested) if (!allowed.has(table)) throw new UserError('error_table', [table]);
-    const claim = await this.deps.jobs.claim('backup');
+    const claim = await this.deps.jobs.claim('backup', ctx.session.id);
     let connection: Connection | null = null;
     let backupJob: BackupJob;
     const startedAt = new Date();
@@ -341,7 +334,7 @@ export class BackupController {
     const state = await readJsonFile<RestoreJobState>(this.stateFile);
     if (!state || state.id !== jobId) return undefined;
     if (state.owner !== owner) throw new UserError('error_job');
-    const claim = await this.deps.jobs.claim('restore');
+    const claim = await this.deps.jobs.claim('restore', owner);
     // Only the very file the job started with (same device, inode, size and time) continues it.
     const restoreJob = await RestoreJob.resume(path.join(this.backupDir, backupName(state.filename)), state, this.restoreSettings()).catch(() => null);
     if (!restoreJob) {
@@ -375,7 +368,7 @@ export class BackupController {
   private async startRestore(ctx: AdminContext): Promise<Reply> {
     const filename = backupName(single(ctx.query.filename) ?? single(ctx.body.filename));
     const chosen = list(ctx.body, 'restore');
-    const claim = await this.deps.jobs.claim('restore');
+    const claim = await this.deps.jobs.claim('restore', ctx.session.id);
     let restoreJob: RestoreJob;
     try {
       restoreJob = await RestoreJob.start(createJobId(), path.join(this.backupDir, filename), filename, this.restoreSettings());
@@ -435,7 +428,7 @@ export class BackupController {
   async inspect(ctx: AdminContext): Promise<Reply> {
     const filename = backupName(single(ctx.query.filename));
     // Under the job claim: one file is read at a time, never beside a running restore or backup.
-    const claim = await this.deps.jobs.claim('restore');
+    const claim = await this.deps.jobs.claim('restore', ctx.session.id);
     let contents;
     try {
       // A statement longer than max_allowed_packet cannot be restored: inspect never buffers more than that either.
@@ -465,7 +458,7 @@ export class BackupController {
     if (!record) throw new UserError('error_undo');
     // An interrupted restore's shadows may carry the names undo sets aside; it is continued or discarded first.
     if (this.deps.jobs.running('restore') || (await readJsonFile<RestoreJobState>(this.stateFile))) throw new UserError('error_undo_pending');
-    const claim = await this.deps.jobs.claim('restore');
+    const claim = await this.deps.jobs.claim('restore', ctx.session.id);
     let connection: Connection | null = null;
     try {
       connection = await openJobConnection(this.config);
@@ -496,14 +489,14 @@ export class BackupController {
     if (!job && !state) throw new UserError('error_discard');
     const filename = job?.restore.filename ?? state!.filename;
     if (job) {
-      if (job.busy || (job.owner !== ctx.session.id && !this.abandoned(job))) throw new UserError('error_busy_restore', [utcTime(job.startedAt)]);
+      if (job.busy || (job.owner !== ctx.session.id && !isAbandoned(job))) throw busyError(job, ctx.session.id);
       // The job's own abort drops the shadows it knows, its state row and file, and lets go of its connection and lock.
       await this.deps.jobs.remove(job);
     }
     // A restore left by a previous process (or an abort that could not reach the database) is cleaned up here. Resuming
     // it only to abort it would need the very same file, and RestoreJob.abort() keeps quiet when it cannot take the lock;
     // under the lock, every shadow table is a leftover anyway.
-    const claim = await this.deps.jobs.claim('restore');
+    const claim = await this.deps.jobs.claim('restore', ctx.session.id);
     let connection: Connection | null = null;
     try {
       connection = await openJobConnection(this.config);

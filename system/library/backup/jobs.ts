@@ -29,9 +29,24 @@ export interface Claim {
   release(): void;
 }
 
-/** A job's start as the busy messages show it. */
-export function utcTime(date: Date): string {
-  return date.toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+/**
+ * A restore whose page has not asked for a step this long is taken as left (the page was closed): other sessions may
+ * discard it, and a new job is told to continue or discard it rather than to wait.
+ */
+export const ABANDONED_AFTER_MS = 15_000;
+
+export function isAbandoned(job: Job): boolean {
+  return !job.busy && Date.now() - job.touchedAt >= ABANDONED_AFTER_MS;
+}
+
+/**
+ * The busy message for a job that holds the tool, as `session` sees it: a restore left by its page (the page of this
+ * session, or any page quiet for ABANDONED_AFTER_MS) is waiting to be continued or discarded, not running; a running
+ * job's start goes through the language's date format.
+ */
+export function busyError(job: Job, session: string): UserError {
+  if (job.kind === 'restore' && !job.busy && (job.owner === session || isAbandoned(job))) return new UserError('error_restore_waiting');
+  return new UserError(job.kind === 'backup' ? 'error_busy_backup' : 'error_busy_restore', [job.startedAt]);
 }
 
 export function createJobId(): string {
@@ -66,14 +81,12 @@ export class JobRegistry {
    * the check and the claim happen in one tick, so two requests at once cannot both start. A job left idle for a
    * minute is taken as abandoned and released.
    */
-  async claim(kind: JobKind): Promise<Claim> {
+  async claim(kind: JobKind, session: string): Promise<Claim> {
     for (const job of [...this.jobs.values()]) {
       if (!job.busy && Date.now() - job.touchedAt > 60_000) await this.remove(job);
     }
     const running = [...this.jobs.values()][0];
-    if (running) {
-      throw new UserError(running.kind === 'backup' ? 'error_busy_backup' : 'error_busy_restore', [utcTime(running.startedAt)]);
-    }
+    if (running) throw busyError(running, session);
     const placeholder: Job = { id: 'claim-' + createJobId(), kind, owner: '', startedAt: new Date(), step: 0, lastReply: null, touchedAt: Date.now(), abort: async () => {} };
     this.jobs.set(placeholder.id, placeholder);
     return { id: placeholder.id, release: () => void this.jobs.delete(placeholder.id) };

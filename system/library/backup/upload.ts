@@ -1,8 +1,10 @@
 // Receives one uploaded dump: streamed by busboy to a hidden temporary file, moved into place only when complete and valid.
-import { promises as fs, createWriteStream } from 'node:fs';
+import { promises as fs, createReadStream, createWriteStream } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import busboy from 'busboy';
 import { UserError } from '../../engine/errors.ts';
 import { backupName, PART_SUFFIX } from './filename.ts';
@@ -27,7 +29,7 @@ export async function receiveUpload(request: IncomingMessage, directory: string,
     const received = await streamToFile(request, temporary, options);
     // One spelling per name (macOS sends decomposed accents): two files never look alike in the history.
     const filename = backupName(received.filename.normalize('NFC'));
-    if (!(await looksLikeDump(temporary, filename))) throw new UserError('error_upload_type', [filename]);
+    await checkDump(temporary, filename);
     // A running backup owns the name of its `.part` until it is done.
     if (await fs.lstat(path.join(directory, filename + PART_SUFFIX)).then(() => true, () => false)) throw new UserError('error_exists', [filename]);
     try {
@@ -80,18 +82,45 @@ async function streamToFile(request: IncomingMessage, temporary: string, options
   return upload;
 }
 
-// A dump is text: gzip by its magic bytes, or SQL without NUL bytes (every dumper escapes NUL) in its first 64 KiB.
-async function looksLikeDump(file: string, filename: string): Promise<boolean> {
+/**
+ * Refuses what cannot be a dump, with the reason: an empty file; a `.gz` that is not gzip or does not decompress to its
+ * end (a copy cut short would only fail at restore, under a name a new upload cannot take); SQL is text, so a NUL byte
+ * in the first 64 KiB (every dumper escapes NUL) means an image, an archive or UTF-16.
+ */
+async function checkDump(file: string, filename: string): Promise<void> {
   const handle = await fs.open(file, 'r');
+  let head: Buffer;
   try {
-    const head = Buffer.alloc(64 * 1024);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0);
-    const bytes = head.subarray(0, bytesRead);
-    if (bytesRead === 0) return false;
-    const gzip = bytes[0] === 0x1f && bytes[1] === 0x8b;
-    if (filename.endsWith('.gz')) return gzip;
-    return gzip || !bytes.includes(0);
+    const buffer = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    head = buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
+  if (head.length === 0) throw new UserError('error_upload_empty', [filename]);
+  const gzip = head[0] === 0x1f && head[1] === 0x8b;
+  if (filename.endsWith('.gz') && !gzip) throw new UserError('error_upload_type', [filename]);
+  if (gzip) head = await decompressedHead(file, head.length);
+  if (head.includes(0)) throw new UserError('error_upload_type', [filename]);
+}
+
+/** Decompresses the whole file (so a damaged or cut-short one is refused now) and returns its first `size` bytes. */
+async function decompressedHead(file: string, size: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let kept = 0;
+  const keepHead = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (kept < size) {
+        parts.push(chunk.subarray(0, size - kept));
+        kept += Math.min(chunk.length, size - kept);
+      }
+      callback();
+    },
+  });
+  try {
+    await pipeline(createReadStream(file), createGunzip(), keepHead);
+  } catch {
+    throw new UserError('error_gzip');
+  }
+  return Buffer.concat(parts);
 }

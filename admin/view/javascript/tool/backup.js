@@ -90,8 +90,16 @@
     }
   }
 
+  // Leaving the page stops a job's chain of requests: the browser asks first.
+  function warnBeforeLeaving(event) {
+    event.preventDefault();
+    event.returnValue = '';
+  }
+
   function setBusy(value) {
     busy = value;
+    if (value) window.addEventListener('beforeunload', warnBeforeLeaving);
+    else window.removeEventListener('beforeunload', warnBeforeLeaving);
     document.querySelectorAll('#backup-app button, #history button, #history a.download').forEach(function (element) {
       if (element.classList.contains('btn-close')) return;
       if (element.tagName === 'A') element.classList.toggle('disabled', value);
@@ -147,6 +155,7 @@
     } finally {
       setBusy(false);
       refreshHistory();
+      keepFocus();
     }
   }
 
@@ -154,7 +163,8 @@
   async function refreshHistory() {
     history.setAttribute('aria-busy', 'true');
     try {
-      const response = await fetch(urls.history, { credentials: 'same-origin' });
+      // A signed-out session gets a redirect to the login page, which is no part of this list: it is not followed.
+      const response = await fetch(urls.history, { credentials: 'same-origin', redirect: 'manual' });
       if (response.ok) {
         const template = document.createElement('template');
         // The fragment is our own server-rendered, autoescaped view.
@@ -198,6 +208,42 @@
   backupButton.addEventListener('click', function () {
     const form = document.getElementById('form-backup');
     runJob(urls.backup, function () { return new URLSearchParams(new FormData(form)); });
+  });
+
+  // Focus: a dialog gives it back to the button that opened it; when that button is gone (its file deleted) or disabled
+  // (a job runs), it goes to the progress text, which says what happened. Never left on <body>.
+  let opener = null;
+
+  function focusable(element) {
+    return Boolean(element) && element !== document.body && element.isConnected && !element.disabled && element.getClientRects().length > 0;
+  }
+
+  function keepFocus() {
+    if (focusable(document.activeElement)) return;
+    if (focusable(opener)) opener.focus();
+    else progressText.focus();
+  }
+
+  function openModal(element, button) {
+    opener = button;
+    window.bootstrap.Modal.getOrCreateInstance(element).show();
+  }
+
+  // A dialog still opening ignores hide(): it is closed as soon as it has opened.
+  function closeModal(element) {
+    element.dataset.closeWhenShown = '1';
+    window.bootstrap.Modal.getOrCreateInstance(element).hide();
+  }
+
+  document.querySelectorAll('.modal').forEach(function (element) {
+    element.addEventListener('show.bs.modal', function () { delete element.dataset.closeWhenShown; });
+    element.addEventListener('shown.bs.modal', function () {
+      if (element.dataset.closeWhenShown) window.bootstrap.Modal.getOrCreateInstance(element).hide();
+    });
+    element.addEventListener('hidden.bs.modal', function () {
+      delete element.dataset.closeWhenShown;
+      keepFocus();
+    });
   });
 
   // Restore: confirm in a dialog that lists the file's tables, each ticked; a partial choice goes as restore[].
@@ -257,12 +303,12 @@
         list.append(note);
       }
       updateRestoreConfirm();
-      window.bootstrap.Modal.getOrCreateInstance(restoreModal).show();
+      openModal(restoreModal, restoreButton);
     }
     if (deleteButton && !busy) {
       pendingDelete = deleteButton.dataset.delete;
       setText(document.getElementById('delete-confirm'), deleteButton.dataset.confirm);
-      window.bootstrap.Modal.getOrCreateInstance(deleteModal).show();
+      openModal(deleteModal, deleteButton);
     }
   });
 
@@ -271,17 +317,28 @@
   }
 
   // With tables listed, at least one must stay ticked; the button says so by being disabled instead of doing nothing.
+  // The "select all" box shows all, none or some (indeterminate), as on the Backup tab.
+  const restoreAll = document.getElementById('input-restore-all');
+
   function updateRestoreConfirm() {
     const boxes = restoreBoxes();
-    restoreConfirmButton.disabled = boxes.length > 0 && !boxes.some(function (box) { return box.checked; });
+    const checked = boxes.filter(function (box) { return box.checked; }).length;
+    restoreConfirmButton.disabled = boxes.length > 0 && checked === 0;
+    restoreAll.checked = boxes.length > 0 && checked === boxes.length;
+    restoreAll.indeterminate = checked > 0 && checked < boxes.length;
+    restoreAll.disabled = boxes.some(function (box) { return box.disabled; });
   }
 
+  restoreAll.addEventListener('change', function () {
+    restoreBoxes().forEach(function (box) { box.checked = restoreAll.checked; });
+    updateRestoreConfirm();
+  });
   document.getElementById('restore-tables').addEventListener('change', updateRestoreConfirm);
 
   restoreConfirmButton.addEventListener('click', async function () {
     const boxes = restoreBoxes();
     const chosen = boxes.filter(function (box) { return box.checked; }).map(function (box) { return box.value; });
-    window.bootstrap.Modal.getOrCreateInstance(restoreModal).hide();
+    closeModal(restoreModal);
     if ((boxes.length > 0 && chosen.length === 0) || !pendingRestore) return;
     const partial = chosen.length < boxes.length && !boxes.some(function (box) { return box.disabled; });
     const reply = await runJob(pendingRestore, function () {
@@ -301,17 +358,20 @@
   }
 
   document.getElementById('button-delete-confirm').addEventListener('click', async function () {
-    window.bootstrap.Modal.getOrCreateInstance(deleteModal).hide();
+    closeModal(deleteModal);
     if (!pendingDelete) return;
+    const url = pendingDelete;
+    pendingDelete = null;
     setBusy(true);
     try {
-      const reply = await postForm(pendingDelete, new URLSearchParams());
+      const reply = await postForm(url, new URLSearchParams());
       showAlert(reply.error ? 'error' : 'success', reply.error || reply.success);
     } catch (error) {
       showAlert('error', urls.errorException);
     } finally {
       setBusy(false);
-      refreshHistory();
+      await refreshHistory();
+      keepFocus();
     }
   });
 
@@ -333,12 +393,12 @@
     discardButton.addEventListener('click', function () {
       if (busy) return;
       setText(document.getElementById('discard-confirm'), discardButton.dataset.confirm);
-      window.bootstrap.Modal.getOrCreateInstance(discardModal).show();
+      openModal(discardModal, discardButton);
     });
   }
 
   document.getElementById('button-discard-confirm').addEventListener('click', async function () {
-    window.bootstrap.Modal.getOrCreateInstance(discardModal).hide();
+    closeModal(discardModal);
     setBusy(true);
     try {
       const reply = await postForm(urls.discard, new URLSearchParams());
@@ -350,6 +410,7 @@
       showAlert('error', urls.errorException);
     } finally {
       setBusy(false);
+      keepFocus();
     }
   });
 
@@ -358,11 +419,11 @@
   undoButton.addEventListener('click', function () {
     if (busy) return;
     setText(document.getElementById('undo-confirm'), undoButton.dataset.confirm);
-    window.bootstrap.Modal.getOrCreateInstance(undoModal).show();
+    openModal(undoModal, undoButton);
   });
 
   document.getElementById('button-undo-confirm').addEventListener('click', async function () {
-    window.bootstrap.Modal.getOrCreateInstance(undoModal).hide();
+    closeModal(undoModal);
     setBusy(true);
     try {
       const reply = await postForm(urls.undo, new URLSearchParams());
@@ -375,6 +436,7 @@
       showAlert('error', urls.errorException);
     } finally {
       setBusy(false);
+      keepFocus();
     }
   });
 
@@ -418,6 +480,7 @@
       }
       setBusy(false);
       refreshHistory();
+      keepFocus();
     });
     request.open('POST', urls.upload);
     request.setRequestHeader('Accept', 'application/json');

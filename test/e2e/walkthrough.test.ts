@@ -1,6 +1,7 @@
-// A shop owner's walk through Backup & Restore in headless Chromium (review): uploads of good and bad files, restores whole
+// A shop owner's walk through Backup & Restore in headless Chromium: uploads of good and bad files, restores whole
 // and in part with undo, interrupted restores, the keyboard, a phone, Arabic, and a session that ends in another tab.
-// Each test opens its own browser context (its own session) on one demo shop; the failing ones show a problem found.
+// Each test opens its own browser context (its own session) on one demo shop. The comments starting "Before:" say what
+// a review found there before it was fixed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
@@ -138,7 +139,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-describe('a shop owner walks through Backup & Restore (review)', () => {
+describe('a shop owner walks through Backup & Restore', () => {
   it('uploads a .sql.gz and a file made by mariadb-dump of the shop; both are listed with readable sizes', async () => {
     const { page, watch } = await openSignedIn();
     const gz = await uploadFile(page, 'two-tables.sql.gz', gzipSync(mariadbDump(['oc_currency', 'oc_order_status'])));
@@ -191,7 +192,7 @@ describe('a shop owner walks through Backup & Restore (review)', () => {
     const alert = await uploadFile(page, 'nothing.sql', Buffer.alloc(0));
     await screenshot(page, 'review-03-empty-upload');
     expect(alert.kind).toBe('error');
-    // Today: "The file nothing.sql is not an SQL dump. Upload a .sql file, ..." for a file that is a .sql file.
+    // Before: "The file nothing.sql is not an SQL dump. Upload a .sql file, ..." for a file that is a .sql file.
     expect(alert.text).toMatch(/empty|0 B/i);
   });
 
@@ -200,7 +201,7 @@ describe('a shop owner walks through Backup & Restore (review)', () => {
     const whole = gzipSync(mariadbDump(['oc_currency', 'oc_order_status']));
     const alert = await uploadFile(page, 'cut-short.sql.gz', whole.subarray(0, Math.floor(whole.length / 3)));
     await screenshot(page, 'review-04-truncated-gzip-upload');
-    // Today: "Success: The file cut-short.sql.gz has been uploaded."; its Restore then says "damaged ... Upload it again",
+    // Before: "Success: The file cut-short.sql.gz has been uploaded."; its Restore then says "damaged ... Upload it again",
     // and uploading it again is refused because the name exists.
     expect(alert.kind, alert.text).toBe('error');
     expect(await historyNames(page)).not.toContain('cut-short.sql.gz');
@@ -220,7 +221,7 @@ describe('a shop owner walks through Backup & Restore (review)', () => {
     await page.keyboard.press('Escape');
     await page.locator('#modal-restore').waitFor({ state: 'hidden' });
     await page.waitForTimeout(300);
-    // Today the focus is on <body>: a keyboard user starts again from the top of the page.
+    // Before: the focus is on <body>: a keyboard user starts again from the top of the page.
     expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.tagName)).toBe(
       `${en.button_restore}: ${backupName}`,
     );
@@ -239,7 +240,7 @@ describe('a shop owner walks through Backup & Restore (review)', () => {
     expect(alert.kind, alert.text).toBe('success');
     await page.locator('#modal-delete').waitFor({ state: 'hidden' });
     await page.waitForTimeout(300);
-    // Today the focus stays on the closed (display: none) dialog, then falls to <body>.
+    // Before: the focus stays on the closed (display: none) dialog, then falls to <body>.
     const focused = await page.evaluate(() => {
       const element = document.activeElement as HTMLElement | null;
       return { tag: element?.tagName, id: element?.id, visible: element ? element.checkVisibility() : false };
@@ -259,7 +260,7 @@ describe('a shop owner walks through Backup & Restore (review)', () => {
         .filter((button) => button.getBoundingClientRect().right > Math.min(box.right, window.innerWidth) + 0.5)
         .map((button) => button.getAttribute('aria-label'));
     });
-    // Today every Download and Delete button (and most of Restore) lies outside the table's scroll box.
+    // Before: every Download and Delete button (and most of Restore) lies outside the table's scroll box.
     expect(clipped).toEqual([]);
   });
 
@@ -290,7 +291,7 @@ describe('a shop owner walks through Backup & Restore (review)', () => {
       await again.goto(url);
       await again.waitForSelector('#backup-app');
       await screenshot(again, 'review-07-reopened-mid-restore');
-      // Today: no notice, no progress and no Continue until 15 s have passed; the page looks idle.
+      // Before: no notice, no progress and no Continue until 15 s have passed; the page looks idle.
       expect(await again.locator('#button-resume').isVisible()).toBe(true);
     } finally {
       await again.close();
@@ -310,7 +311,7 @@ describe('a shop owner walks through Backup & Restore (review)', () => {
       const alert = await nextAlert(again, () => again.click('#button-backup'));
       await screenshot(again, 'review-08-ar-backup-during-interrupted-restore');
       expect(alert.kind).toBe('error');
-      // Today: "A restore has been running since 2026-01-31 10:00:00 UTC. Wait until it finishes" (in Arabic), although
+      // Before: "A restore has been running since 2026-01-31 10:00:00 UTC. Wait until it finishes" (in Arabic), although
       // nothing runs and waiting never ends it; the page shows dates as d/m/Y and never says UTC elsewhere.
       expect(alert.text).not.toContain('UTC');
       expect(alert.text).not.toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
@@ -331,7 +332,7 @@ describe('a shop owner walks through Backup & Restore (review)', () => {
     expect(alert.kind).toBe('error');
     await page.click('[data-bs-target="#tab-history"]');
     await screenshot(page, 'review-09-login-page-inside-history');
-    // Today tool/backup.history answers with a redirect to the login page, which the page puts inside #history: a second
+    // Before: tool/backup.history answers with a redirect to the login page, which the page puts inside #history: a second
     // header, language menu, login form and footer in the middle of the page.
     expect(await page.locator('#history #input-username, #history header, #history footer').count()).toBe(0);
   });
