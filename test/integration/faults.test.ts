@@ -151,7 +151,7 @@ describe('one job at a time', () => {
     const first = await client.post(`index.php?route=tool/backup.backup&user_token=${client.token}`, backupForm());
     expect(first.next).toBeTruthy();
     const second = await client.post(`index.php?route=tool/backup.backup&user_token=${client.token}`, backupForm());
-    expect(second.error).toMatch(/A backup has been running since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    expect(second.error).toMatch(/A backup has been running since \d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d\. Wait/);
     const restore = await client.post(`index.php?route=tool/backup.restore&user_token=${client.token}&filename=x.sql`);
     expect(restore.error).toBeTruthy();
     const { reply } = await client.job(first.next as string, backupForm());

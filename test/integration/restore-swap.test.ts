@@ -375,3 +375,31 @@ describe('an undo that stops half way', () => {
     expect((await tableNames(database.name)).filter((name) => name.startsWith('_bkr_') && name !== '_bkr_state' && !name.startsWith('_bkr_l_'))).toEqual([]);
   });
 });
+
+describe('another server process on the same database', () => {
+  it('with its own storage folder, its housekeeping leaves alone a restore whose server restarted a moment ago', async () => {
+    forgetUndo();
+    await sql(['CREATE TABLE oc_rv_shared (id int NOT NULL PRIMARY KEY, body varchar(64) NOT NULL) ENGINE=InnoDB', "INSERT INTO oc_rv_shared SELECT seq, 'old' FROM seq_1_to_10"]);
+    const rows: string[] = [];
+    for (let i = 1; i <= 60_000; i++) rows.push(`(${i}, 'restored row ${i}')`);
+    const file = 'TRUNCATE TABLE `oc_rv_shared`;\n' + rows.map((row) => `INSERT INTO \`oc_rv_shared\` VALUES ${row};`).join('\n') + '\n';
+    writeFileSync(path.join(test.backupDir, 'shared.sql'), file);
+    const reply = await post(restoreUrl('shared.sql'));
+    expect(reply.next, JSON.stringify(reply)).toBeTruthy();
+    const shadows = async () => (await tableNames(database.name)).filter((name) => name.startsWith('_bkr_n_'));
+    expect(await shadows()).toEqual(['_bkr_n_oc_rv_shared']);
+    // The restore's server stops (the restore can be continued after its restart) ...
+    const storage = test.storage;
+    await test.close(true);
+    // ... and a second process starts meanwhile (its housekeeping runs at once), with a storage folder that has no
+    // state file of that restore: the restore's state row in the database says it is recent.
+    const other = await startTestApp(database.name);
+    await other.close();
+    expect(await shadows()).toEqual(['_bkr_n_oc_rv_shared']);
+    test = await startTestApp(database.name, { backup: { requestBudgetMs: 40 } }, storage);
+    agent = agentWithCookie(test.app, admin.cookie);
+    const done = await runJob(agent, String(reply.next), {});
+    expect(done.success, String(done.error)).toBeTruthy();
+    expect(await sql('SELECT COUNT(*) AS n FROM oc_rv_shared')).toEqual([{ n: '60000' }]);
+  });
+});

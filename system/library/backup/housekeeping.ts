@@ -51,13 +51,27 @@ export async function dropRestoreLeftovers(connection: Connection | PoolConnecti
   if (shadows.length) await connection.query(`DROP TABLE IF EXISTS ${shadows.join(', ')}`);
 }
 
+/**
+ * A restore of a process with another storage folder (its state file is not here) still writes its state row at every
+ * request: a row written within the job timeout belongs to a restore that may go on, and its shadows are not leftovers.
+ */
+async function restoreRecentlyActive(connection: PoolConnection, jobTimeoutMs: number): Promise<boolean> {
+  try {
+    const [rows] = await connection.query(`SELECT COUNT(*) AS n FROM ${quoteIdentifier(STATE_TABLE)} WHERE updated_at > NOW() - INTERVAL ? SECOND`, [Math.ceil(jobTimeoutMs / 1000)]);
+    return Number((rows as Array<{ n: number | string }>)[0].n) > 0;
+  } catch {
+    // No state table (no restore), or one made before it had updated_at: nothing says a restore is going on.
+    return false;
+  }
+}
+
 async function dropLeftovers(connection: PoolConnection, backupDir: string, now: number, jobTimeoutMs: number): Promise<void> {
   // An undo that stopped half way holds the shop's tables and triggers under reserved names: put back first.
   await recoverUndo(connection, path.join(backupDir, UNDO_FILE));
   // A restore interrupted by a restart keeps its shadow tables while it can still be resumed.
   const stateFile = path.join(backupDir, RESTORE_STATE_FILE);
   const stateStat = await fs.stat(stateFile).catch(() => null);
-  const resumable = stateStat !== null && now - stateStat.mtimeMs <= jobTimeoutMs;
+  const resumable = (stateStat !== null && now - stateStat.mtimeMs <= jobTimeoutMs) || (await restoreRecentlyActive(connection, jobTimeoutMs));
   if (!resumable) {
     await fs.rm(stateFile, { force: true });
     await dropRestoreLeftovers(connection, backupDir);

@@ -333,7 +333,8 @@ export class RestoreJob {
       await holdDatabaseLock(connection, String(this.settings.connection.database));
       const sql = utf8Sql(connection);
       await sql.query(
-        `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(STATE_TABLE)} (job_id varchar(32) NOT NULL PRIMARY KEY, state longtext NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+        `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(STATE_TABLE)} (job_id varchar(32) NOT NULL PRIMARY KEY, state longtext NOT NULL,
+           updated_at timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
       );
       const [serverRows] = await sql.query('SELECT @@max_allowed_packet AS size, @@version AS version');
       const server = (serverRows as Array<{ size: number | string; version: string }>)[0];
