@@ -100,7 +100,8 @@
     busy = value;
     if (value) window.addEventListener('beforeunload', warnBeforeLeaving);
     else window.removeEventListener('beforeunload', warnBeforeLeaving);
-    document.querySelectorAll('#backup-app button, #history button, #history a.download').forEach(function (element) {
+    // The table choice too: a backup reads the tables ticked when it started.
+    document.querySelectorAll('#backup-app button, #backup-tables input, #input-backup-all, #history button, #history a.download').forEach(function (element) {
       if (element.classList.contains('btn-close')) return;
       if (element.tagName === 'A') element.classList.toggle('disabled', value);
       else element.disabled = value;
