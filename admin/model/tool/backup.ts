@@ -1,7 +1,7 @@
 // SQL for tool/backup: which tables exist, how to read them, and what the server allows.
 import type { Pool, Connection } from '../../../system/library/db.ts';
 import { quoteIdentifier } from '../../../system/library/db.ts';
-import { literalKindOf, type LiteralKind } from '../../../system/library/backup/literal.ts';
+import { literalKindOf, isIntroducedHex, type LiteralKind } from '../../../system/library/backup/literal.ts';
 
 type Queryable = Pool | Connection;
 
@@ -44,6 +44,13 @@ export interface TablePlan {
   cursorExpressions: string[];
   estimatedRows: number;
   createStatement: string;
+  /** The table's next AUTO_INCREMENT value (null without one): written after its rows, since TRUNCATE resets it. */
+  autoIncrement: number | null;
+  /**
+   * The engine keeps a snapshot (InnoDB). Others (MyISAM, Aria) are outside the backup's consistent snapshot, so they are
+   * read in one statement rather than page by page across requests.
+   */
+  transactional: boolean;
 }
 
 /** Base tables of this database the page may offer: with the prefix, not protected, not our own. */
@@ -76,10 +83,11 @@ export async function describeTables(db: Queryable, database: string, tables: st
     [database, tables],
   );
   const [statusRows] = await db.query(
-    'SELECT TABLE_NAME AS `table`, COALESCE(TABLE_ROWS, 0) AS estimatedRows FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?)',
+    `SELECT TABLE_NAME AS \`table\`, COALESCE(TABLE_ROWS, 0) AS estimatedRows, AUTO_INCREMENT AS autoIncrement, ENGINE AS engine
+       FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (?)`,
     [database, tables],
   );
-  const estimates = new Map((statusRows as Array<{ table: string; estimatedRows: number | string }>).map((row) => [row.table, Number(row.estimatedRows)]));
+  const status = new Map((statusRows as StatusRow[]).map((row) => [row.table, row]));
   const plans: TablePlan[] = [];
   for (const table of tables) {
     const [createRows] = await db.query(`SHOW CREATE TABLE ${quoteIdentifier(table)}`);
@@ -88,7 +96,7 @@ export async function describeTables(db: Queryable, database: string, tables: st
         table,
         (columnRows as ColumnRow[]).filter((row) => row.table === table),
         (indexRows as IndexRow[]).filter((row) => row.table === table),
-        estimates.get(table) ?? 0,
+        status.get(table),
         (createRows as Array<Record<string, string>>)[0]['Create Table'],
       ),
     );
@@ -96,19 +104,38 @@ export async function describeTables(db: Queryable, database: string, tables: st
   return plans;
 }
 
-function planTable(name: string, columnList: ColumnRow[], indexRows: IndexRow[], estimatedRows: number, createStatement: string): TablePlan {
+interface StatusRow {
+  table: string;
+  estimatedRows: number | string;
+  autoIncrement: number | string | null;
+  engine: string | null;
+}
+
+function planTable(name: string, columnList: ColumnRow[], indexRows: IndexRow[], status: StatusRow | undefined, createStatement: string): TablePlan {
   // Generated columns are computed by the server; an INSERT that names them fails.
   const columns: ColumnPlan[] = columnList
     .filter((column) => column.generated !== 'ALWAYS')
-    .map((column) => ({
-      name: column.name,
-      kind: literalKindOf(column.dataType, column.characterSet),
-      selectExpression: column.dataType === 'float' ? `CAST(${quoteIdentifier(column.name)} AS DOUBLE)` : quoteIdentifier(column.name),
-    }));
+    .map((column) => {
+      const kind = literalKindOf(column.dataType, column.characterSet);
+      const quoted = quoteIdentifier(column.name);
+      // FLOAT through DOUBLE prints every stored bit; text in another character set than UTF-8 as its stored bytes (the
+      // connection's conversion to utf8mb4 would turn bytes without a Unicode mapping into "?").
+      const selectExpression = column.dataType === 'float' ? `CAST(${quoted} AS DOUBLE)` : isIntroducedHex(kind) ? `CAST(${quoted} AS BINARY)` : quoted;
+      return { name: column.name, kind, selectExpression };
+    });
   const key = chooseKey(indexRows, columns);
   const numberedTypes = new Set(columnList.filter((c) => c.dataType === 'enum' || c.dataType === 'set').map((c) => c.name));
   const cursorExpressions = (key ?? []).map((column) => (numberedTypes.has(column) ? `${quoteIdentifier(column)}+0` : quoteIdentifier(column)));
-  return { name, columns, key, cursorExpressions, estimatedRows, createStatement };
+  return {
+    name,
+    columns,
+    key,
+    cursorExpressions,
+    estimatedRows: Number(status?.estimatedRows ?? 0),
+    createStatement,
+    autoIncrement: status?.autoIncrement == null ? null : Number(status.autoIncrement),
+    transactional: String(status?.engine ?? 'InnoDB').toUpperCase() === 'INNODB',
+  };
 }
 
 // A cursor needs a total order with no ties: the primary key, else a unique key over NOT NULL columns only,

@@ -10,7 +10,9 @@ import type { TablePlan, ColumnPlan } from '../../../admin/model/tool/backup.ts'
 import { UserError } from '../../engine/errors.ts';
 
 /** OpenCart's line-based restore reads whole lines; ~1 MB lines keep it and the mysql client comfortable. */
-const LINE_TARGET_BYTES = 1024 * 1024;
+// OpenCart's own restore reads the file with fgets($handle, 1000000): a longer line comes in two pieces and the second
+// is not an INSERT, so it is skipped. Lines of several rows stay below that (a single longer row cannot).
+const LINE_TARGET_BYTES = 960 * 1024;
 /** Rows per keyset page: large pages amortise the query, streaming keeps memory flat whatever the page holds. */
 const PAGE_ROWS_MIN = 1000;
 const PAGE_ROWS_MAX = 50000;
@@ -199,7 +201,7 @@ export class BackupJob {
       }
       let finished: boolean;
       try {
-        finished = table.plan.key ? await this.readKeyedPage(table) : await this.readWholeTable(table);
+        finished = table.plan.key && table.plan.transactional ? await this.readKeyedPage(table) : await this.readWholeTable(table);
       } catch (error) {
         if (!reconnect || retried || !isConnectionLost(error)) throw error;
         retried = true;
@@ -208,6 +210,8 @@ export class BackupJob {
       }
       if (finished) {
         this.endLine();
+        // The file's TRUNCATE reset the counter: ids the shop handed out before the backup are not handed out again.
+        if (table.plan.autoIncrement !== null) this.out.utf8(`ALTER TABLE ${quoteIdentifier(table.plan.name)} AUTO_INCREMENT = ${table.plan.autoIncrement};\n`);
         this.out.ascii('\n');
         this.flush();
         this.tableIndex++;
@@ -284,7 +288,8 @@ export class BackupJob {
     return finished;
   }
 
-  // A table without a usable key has no stable order to resume from, so it is read in one streamed pass within the snapshot:
+  // A table without a usable key has no stable order to resume from, and a MyISAM/Aria table is outside the snapshot, so
+  // each is read in one streamed pass (one statement sees one state of it):
   // memory stays flat because rows are written as they arrive; the request lasts as long as the table takes.
   private async readWholeTable(table: TableState): Promise<boolean> {
     const plan = table.plan;

@@ -6,8 +6,13 @@ export type LiteralKind =
   | 'number'
   /** binary strings, BIT and spatial values: `0x...` hex, so every byte value survives any client */
   | 'hex'
-  /** character data and temporal values: quoted, with the mysql client's backslash escapes */
-  | 'string';
+  /** character data (UTF-8 or latin1) and temporal values: quoted, with the mysql client's backslash escapes */
+  | 'string'
+  /**
+   * text in another character set, e.g. `_cp1251`: its stored bytes as `_cp1251 0x...`, since some of its bytes (cp1251
+   * 0x98, anything >= 0x80 in ascii, broken multibyte sequences) have no Unicode form to travel as
+   */
+  | `_${string}`;
 
 const NUMBER_TYPES = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'decimal', 'numeric', 'double', 'float', 'real']);
 const BINARY_TYPES = new Set([
@@ -15,12 +20,21 @@ const BINARY_TYPES = new Set([
   'geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection',
 ]);
 
+const TEXT_TYPES = new Set(['char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext']);
+/** Character sets whose every stored byte sequence the connection's utf8mb4 carries both ways (MariaDB's latin1 maps all 256 bytes). */
+const UNICODE_SAFE = new Set(['utf8mb4', 'utf8mb3', 'utf8', 'latin1']);
+
 /** Picks the literal kind from information_schema.COLUMNS (DATA_TYPE, CHARACTER_SET_NAME). */
 export function literalKindOf(dataType: string, characterSet: string | null): LiteralKind {
   const type = dataType.toLowerCase();
   if (NUMBER_TYPES.has(type)) return 'number';
   if (BINARY_TYPES.has(type) || characterSet === 'binary') return 'hex';
+  if (TEXT_TYPES.has(type) && characterSet && !UNICODE_SAFE.has(characterSet.toLowerCase())) return `_${characterSet.toLowerCase()}`;
   return 'string';
+}
+
+export function isIntroducedHex(kind: LiteralKind): kind is `_${string}` {
+  return kind.charCodeAt(0) === 0x5f;
 }
 
 // The mysql client's escapes (mysql_real_escape_string): NUL, LF, CR, backslash, quotes and ^Z (0x1A, end of file on Windows).
@@ -84,6 +98,10 @@ export class SqlBuffer {
     if (start < 0) return this.raw(NULL_BYTES);
     if (kind === 'number') return this.copyRange(source, start, end);
     if (kind === 'hex') return this.hexRange(source, start, end);
+    if (isIntroducedHex(kind) && start < end) {
+      this.ascii(kind + ' ');
+      return this.hexRange(source, start, end);
+    }
     this.quotedRange(source, start, end);
   }
 
