@@ -1,10 +1,10 @@
 // What a dump holds, for the restore confirmation: the tables it writes, with row counts where the file tells them. Read
 // with the restore's own tokenizer and parser, so the dialog lists what a restore would write.
-import { DumpReader, openDumpHandle } from './reader.ts';
+import { DumpReader, openDumpHandle, READER_PAUSED } from './reader.ts';
 import { StatementParser, StatementRefused } from './statement.ts';
 import { SessionModel } from './restore-session.ts';
 import { openBackupForRead } from './backup-file.ts';
-import { isOwnBackup, hasCompletionFooter, checkLooksLikeSql, readError, type RestoreRules } from './restore-job.ts';
+import { isOwnBackup, hasCompletionFooter, checkLooksLikeSql, readError, uncompressedLength, type RestoreRules } from './restore-job.ts';
 import type { FileHandle } from 'node:fs/promises';
 
 export interface TableContents {
@@ -34,7 +34,9 @@ export async function tablesInFile(path: string, rules: RestoreRules, deadline =
   try {
     if ((await isOwnBackup(handle)) && (await hasCompletionFooter(handle))) return { tables: await tablesFromFooter(handle), complete: true };
     await checkLooksLikeSql(handle, size);
-    return await countTables(handle, rules, deadline, maxStatementBytes).catch((error: unknown) => {
+    // A gzip file may not hold more than its trailer says, as for the restore.
+    const { length, gzip } = await uncompressedLength(handle, size);
+    return await countTables(handle, rules, deadline, maxStatementBytes, gzip ? length : Infinity).catch((error: unknown) => {
       throw readError(error);
     });
   } finally {
@@ -42,17 +44,18 @@ export async function tablesInFile(path: string, rules: RestoreRules, deadline =
   }
 }
 
-async function countTables(handle: FileHandle, rules: RestoreRules, deadline: number, maxStatementBytes: number): Promise<FileContents> {
+async function countTables(handle: FileHandle, rules: RestoreRules, deadline: number, maxStatementBytes: number, maxDecompressed: number): Promise<FileContents> {
   const tables = new Map<string, TableContents>();
   const session = new SessionModel();
-  const reader = new DumpReader(await openDumpHandle(handle), {}, { mode: session.lexerMode(101100), maxStatementBytes });
+  const reader = new DumpReader(await openDumpHandle(handle, 0, maxDecompressed), {}, { mode: session.lexerMode(101100), maxStatementBytes });
   const parser = new StatementParser(rules.database);
   const protectedNames = new Set(rules.protectedTables.map((name) => name.toLowerCase()));
   const listed = (table: string): boolean => table.startsWith(rules.prefix) && !protectedNames.has(table.toLowerCase()) && !table.startsWith('_bkr_');
   try {
     for (;;) {
       if (Date.now() > deadline) return { tables: [...tables.values()], complete: false };
-      const scanned = await reader.next();
+      const scanned = await reader.nextWithin(deadline);
+      if (scanned === READER_PAUSED) return { tables: [...tables.values()], complete: false };
       if (!scanned) break;
       try {
         const statement = parser.parse(scanned.sql, scanned.tokens, reader.mode.backslashEscapes);

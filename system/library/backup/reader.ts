@@ -136,6 +136,11 @@ export class StatementTooLargeError extends DumpParseError {
   }
 }
 
+/** What {@link DumpReader.nextWithin} answers when its deadline passed between statements. */
+export const READER_PAUSED: unique symbol = Symbol('reader paused');
+/** Empty statements and comments skipped between two looks at the clock. */
+const SKIPS_PER_CLOCK_CHECK = 4096;
+
 /** Longest DELIMITER command line accepted (the client's delimiter itself is at most 15 bytes). */
 const MAX_DELIMITER_LINE = 4096;
 /** Bytes past an item the tokenizer may need to decide it (a delimiter, a comment's version, a DELIMITER line). */
@@ -186,6 +191,9 @@ export class DumpReader {
     this.tokenizer.delimiter = Buffer.from(this.delimiterText, 'latin1');
     this.onDelimiter = options.onDelimiter;
     this.maxStatementBytes = options.maxStatementBytes ?? Infinity;
+    // A token takes 10 bytes of arrays: at most one per 4 bytes of the limit keeps them within 2.5 times the limit. Real
+    // dumps stay far below (mariadb-dump and this module write INSERTs of about 1 MB, a few bytes per token).
+    this.tokens.limit = Math.floor(this.maxStatementBytes / 4);
     this.boundary = { delimiter: this.delimiterText, line: this.line, offset: this.base };
   }
 
@@ -207,7 +215,21 @@ export class DumpReader {
 
   /** The next statement, or null at the end of the input. */
   async next(): Promise<ScannedStatement | null> {
+    return (await this.scan(Infinity)) as ScannedStatement | null;
+  }
+
+  /**
+   * The next statement, null at the end of the input, or READER_PAUSED when `deadline` (ms since epoch) passed while only
+   * empty statements and comments went by (a file of millions of `;` would otherwise hold a request for minutes); `state`
+   * is then a boundary to continue from.
+   */
+  async nextWithin(deadline: number): Promise<ScannedStatement | null | typeof READER_PAUSED> {
+    return this.scan(deadline);
+  }
+
+  private async scan(deadline: number): Promise<ScannedStatement | null | typeof READER_PAUSED> {
     const tk = this.tokenizer;
+    let skipped = 0;
     const tokens = this.tokens;
     tokens.reset();
     let inStatement = false;
@@ -240,6 +262,10 @@ export class DumpReader {
               continue;
             }
             this.pos = tk.end;
+            if (++skipped % SKIPS_PER_CLOCK_CHECK === 0 && Date.now() >= deadline) {
+              this.boundaryAt(this.pos);
+              return READER_PAUSED;
+            }
             continue;
           }
         } else if ((c === 0x44 || c === 0x64) && !tk.inExec) {
@@ -269,11 +295,16 @@ export class DumpReader {
           } else if (inStatement && tk.wasComment) tokens.comments++;
           spaced = 1;
           this.pos = tk.end;
+          if (!inStatement && ++skipped % SKIPS_PER_CLOCK_CHECK === 0 && Date.now() >= deadline) {
+            this.boundaryAt(this.pos);
+            return READER_PAUSED;
+          }
           continue;
         case STEP_DELIMITER:
           this.pos = tk.end;
           if (!inStatement) {
             this.boundaryAt(this.pos);
+            if (++skipped % SKIPS_PER_CLOCK_CHECK === 0 && Date.now() >= deadline) return READER_PAUSED;
             continue;
           }
           return this.statement(statementStart, p, tk.end);
@@ -285,7 +316,7 @@ export class DumpReader {
           tokens.push(tk.kind, tk.start - statementStart, tk.end - statementStart, spaced);
           spaced = 0;
           this.pos = tk.end;
-          if (this.pos - statementStart > this.maxStatementBytes) {
+          if (this.pos - statementStart > this.maxStatementBytes || tokens.count > tokens.limit) {
             throw new StatementTooLargeError(this.lineOf(statementStart), this.base + statementStart, this.maxStatementBytes);
           }
           continue;
@@ -324,10 +355,11 @@ export class DumpReader {
     const target = this.base + p;
     if (target < this.lineAbs) return this.line; // already counted past it (same line: no newline in between was needed)
     let i = this.lineAbs - this.base;
-    const b = this.buf;
+    // Searched up to p only: on a long line, a search to the next newline would cost the rest of the buffer each time.
+    const b = this.buf.subarray(0, p);
     for (;;) {
       const nl = b.indexOf(10, i);
-      if (nl === -1 || nl >= p) break;
+      if (nl === -1) break;
       this.line++;
       i = nl + 1;
     }

@@ -11,7 +11,7 @@ import { openBackupForRead } from './backup-file.ts';
 import type { Connection } from '../db.ts';
 import { quoteIdentifier, holdDatabaseLock } from '../db.ts';
 import { UserError } from '../../engine/errors.ts';
-import { DumpReader, openDumpHandle, isGzipMagic, DumpParseError, TruncatedDumpError, StatementTooLargeError, type ReaderState, type ScannedStatement } from './reader.ts';
+import { DumpReader, openDumpHandle, isGzipMagic, DumpParseError, TruncatedDumpError, StatementTooLargeError, READER_PAUSED, type ReaderState, type ScannedStatement } from './reader.ts';
 import { StatementParser, StatementRefused, type Statement } from './statement.ts';
 import { SessionModel, INITIAL_SESSION, type SessionState } from './restore-session.ts';
 import { emitInsert, emitCreateTable, emitAlterTable, quoteName, type EmitContext } from './statement-emit.ts';
@@ -426,11 +426,11 @@ export class RestoreJob {
     return new DumpReader(stream, this.position, { mode: this.session.lexerMode(this.serverVersion), maxStatementBytes: this.maxPacket - 1024 });
   }
 
-  private async nextStatement(): Promise<ScannedStatement | null> {
+  private async nextStatement(deadline: number): Promise<ScannedStatement | null | typeof READER_PAUSED> {
     this.reader ??= await this.openReader();
     try {
-      const statement = await this.reader.next();
-      if (statement) this.position = { offset: statement.end, line: statement.endLine, delimiter: statement.delimiter };
+      const statement = await this.reader.nextWithin(deadline);
+      if (statement && statement !== READER_PAUSED) this.position = { offset: statement.end, line: statement.endLine, delimiter: statement.delimiter };
       else this.position = this.reader.state;
       return statement;
     } catch (error) {
@@ -443,7 +443,13 @@ export class RestoreJob {
     // A swap this job finished before its connection was lost.
     if (this.phase === 'done') return;
     for (;;) {
-      const statement = await this.nextStatement();
+      const statement = await this.nextStatement(deadline);
+      if (statement === READER_PAUSED) {
+        // Only empty statements and comments since the last look: the position after them is recorded.
+        await this.flush(true);
+        await this.settle();
+        return;
+      }
       if (!statement) break;
       await this.loadStatement(statement);
       if (this.batchBytes >= Math.min(BATCH_BYTES, this.maxPacket / 4)) await this.flush();
@@ -783,6 +789,12 @@ export class RestoreJob {
     await this.settle().catch(() => undefined);
     await this.reader?.close().catch(() => undefined);
     this.reader = null;
+    // A connection the server closed (a packet too large, a kill) cannot drop the shadows: a new one does.
+    if (this.connection && !(await this.connection.query('DO 1').then(() => true, () => false))) {
+      this.connection.destroy();
+      this.connection = null;
+      this.shadows.clear();
+    }
     if (!this.connection) this.connection = await this.openConnection().catch(() => null);
     if (this.connection) {
       const sql = this.sql;

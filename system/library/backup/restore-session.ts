@@ -33,6 +33,9 @@ export const INITIAL_SESSION: SessionState = {
   ignored: [],
 };
 
+const MAX_USER_VARIABLE_LENGTH = 1024;
+const MAX_USER_VARIABLES = 256;
+
 /** Session variables the restore itself controls: accepted, remembered, never sent. */
 const CONTROLLED = new Set(['foreign_key_checks', 'unique_checks', 'sql_notes', 'sql_log_bin', 'autocommit', 'sql_quote_show_create', 'sql_warnings', 'character_set_results', 'time_zone_name']);
 /** Multibyte character sets whose characters can hold the bytes of \ ' " `: the tokenizer could not split their strings. */
@@ -61,7 +64,14 @@ export class SessionModel {
   apply(assignments: SetAssignment[]): void {
     for (const assignment of assignments) {
       if (assignment.scope === 'user') {
-        this.state.user[assignment.name] = this.evaluate(assignment.value);
+        const value = this.evaluate(assignment.value);
+        // Dumps keep settings in user variables (@OLD_SQL_MODE...): short values, a few of them. Anything longer or more
+        // is kept nowhere (it rides in the job's state row with every batch), and reads back as NULL, as an unset one.
+        const known = assignment.name in this.state.user;
+        if ((value?.length ?? 0) > MAX_USER_VARIABLE_LENGTH || (!known && Object.keys(this.state.user).length >= MAX_USER_VARIABLES)) {
+          delete this.state.user[assignment.name];
+          if (this.state.ignored.length < 100 && !this.state.ignored.includes(`@${assignment.name}`)) this.state.ignored.push(`@${assignment.name}`);
+        } else this.state.user[assignment.name] = value;
         continue;
       }
       this.assign(assignment.name, assignment.value);
@@ -134,8 +144,9 @@ export class SessionModel {
         return;
       }
       default:
-        s.other[name] = value;
-        if (!CONTROLLED.has(name) && !s.ignored.includes(name)) s.ignored.push(name);
+        // Remembered so a later SET may read it back; bounded like user variables (see apply()).
+        if ((value?.length ?? 0) <= MAX_USER_VARIABLE_LENGTH && (name in s.other || Object.keys(s.other).length < MAX_USER_VARIABLES)) s.other[name] = value;
+        if (!CONTROLLED.has(name) && s.ignored.length < 100 && !s.ignored.includes(name)) s.ignored.push(name);
     }
   }
 

@@ -12,8 +12,9 @@
 // - Comments: `# ...`, `-- ` (dashes followed by a blank or a control character, or the end), `/* ... */` (ends at the
 //   first `*/`, quotes inside do not count). Between statements, a line starting with `--` is a comment whatever follows
 //   (OpenCart's install SQL writes `-----` rulers; its own restore skips them).
-// - Executable comments `/*!`, `/*!NNNNN`, `/*M!NNNNNN`: their text is read as SQL when the version is at most the server's
-//   (as the server does), else the whole comment is skipped. A backslash right after the version (`/*M!999999\- ...`) is
+// - Executable comments `/*!`, `/*!NNNNN`, `/*M!NNNNNN`: their text is read as SQL when the version (5 or 6 digits; fewer
+//   digits are no version but SQL) is at most the server's and is not a MySQL 5.7+ one (50700-99999 without M), as
+//   MariaDB's lexer does; else the whole comment is skipped. A backslash right after the version (`/*M!999999\- ...`) is
 //   a client command: a comment. Inside executable text a nested `/* */` is a comment and `*/` closes the executable part.
 // - The delimiter (`;` or what DELIMITER set) ends a statement outside strings, identifiers, comments and executable
 //   text (a trigger body inside `/*!50003 ... */` keeps its semicolons, as the mariadb client splits).
@@ -45,6 +46,8 @@ export class TokenList {
   spaced = new Uint8Array(1024);
   /** comments (of any kind, executable ones included) met inside the statement */
   comments = 0;
+  /** the most tokens the reader accepts in one statement: the arrays never grow past it */
+  limit = Infinity;
 
   reset(): void {
     this.count = 0;
@@ -69,7 +72,7 @@ export class TokenList {
   }
 
   private grow(): void {
-    const size = this.type.length * 2;
+    const size = Math.max(this.type.length + 1, Math.min(this.type.length * 2, this.limit + 1));
     const type = new Uint8Array(size);
     type.set(this.type);
     const start = new Int32Array(size);
@@ -338,10 +341,15 @@ export class Tokenizer {
       let v = q;
       while (v < n && v - q < 6 && isDigit(b[v])) v++;
       if (v >= n && !eof) return STEP_MORE;
-      const version = v > q ? Number(b.toString('latin1', q, v)) : 0;
-      if (b[v] !== 0x5c && version <= this.mode.serverVersion) {
+      // MariaDB's lexer: a version has 5 or 6 digits (fewer are SQL, run as written); MySQL 5.7+ versions (50700-99999)
+      // are skipped unless written /*M!.
+      const digits = v - q;
+      const version = digits >= 5 ? Number(b.toString('latin1', q, v)) : 0;
+      const mysqlOnly = !(b[p + 2] === 0x4d) && version >= 50700 && version <= 99999;
+      const start = digits >= 5 ? v : q;
+      if (b[v] !== 0x5c && version <= this.mode.serverVersion && !mysqlOnly) {
         this.inExec = true;
-        this.end = v;
+        this.end = start;
         this.wasComment = true;
         return STEP_BLANK;
       }

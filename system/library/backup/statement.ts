@@ -125,7 +125,10 @@ const TABLE_OPTION_DENY_WORDS = new Set(['UNION', 'CONNECTION', 'DIRECTORY', 'EN
 const BARE_DENY_FUNCTIONS = new Set(['CURRENT_USER', 'CURRENT_ROLE']);
 /** Built-in functions that must not appear in column definitions (defaults, generated columns, checks). */
 const BODY_DENY_FUNCTIONS = new Set(
-  'NEXTVAL SETVAL LASTVAL LOAD_FILE SLEEP BENCHMARK GET_LOCK RELEASE_LOCK RELEASE_ALL_LOCKS IS_FREE_LOCK IS_USED_LOCK MASTER_POS_WAIT MASTER_GTID_WAIT SOURCE_POS_WAIT SYS_EXEC SYS_EVAL SYS_GET SYS_SET'.split(' '),
+  ('NEXTVAL SETVAL LASTVAL LOAD_FILE SLEEP BENCHMARK GET_LOCK RELEASE_LOCK RELEASE_ALL_LOCKS IS_FREE_LOCK IS_USED_LOCK MASTER_POS_WAIT MASTER_GTID_WAIT SOURCE_POS_WAIT SYS_EXEC SYS_EVAL SYS_GET SYS_SET ' +
+    // Who and where the restore runs: a default would write it into every row the shop inserts.
+    'USER SESSION_USER SYSTEM_USER CURRENT_USER CURRENT_ROLE DATABASE SCHEMA VERSION CONNECTION_ID'
+  ).split(' '),
 );
 /** Words that must not appear in an ALTER TABLE clause (operations outside the allowlist). */
 const ALTER_DENY_WORDS = new Set('SELECT RENAME EXCHANGE TABLE TABLESPACE DISCARD IMPORT ENGINE CONNECTION DIRECTORY UNION PARTITION PARTITIONING REMOVE'.split(' '));
@@ -664,6 +667,8 @@ export class StatementParser {
       } else if (type === TOKEN_WORD) {
         const word = this.upper(this.i);
         if (ALTER_DENY_WORDS.has(word) || SUBQUERY_WORDS.has(word)) this.refuse('alter_not_allowed', word);
+        if (word === 'VALUE' && (previous === 'NEXT' || previous === 'PREVIOUS')) this.refuse('function_not_allowed', `${previous} VALUE`);
+        if (BARE_DENY_FUNCTIONS.has(word)) this.refuse('function_not_allowed', word);
         if (word === 'CONSTRAINT' && (this.t.type[this.i + 1] === TOKEN_IDENT || this.t.type[this.i + 1] === TOKEN_WORD) && this.wordAt(this.i + 2, 'FOREIGN')) {
           foreignKeys.push({ name: this.identifierAt(this.i + 1), token: this.i + 1 });
         }
