@@ -207,8 +207,9 @@
   document.getElementById('backup-tables').addEventListener('change', updateBackupButton);
 
   backupButton.addEventListener('click', function () {
-    const form = document.getElementById('form-backup');
-    runJob(urls.backup, function () { return new URLSearchParams(new FormData(form)); });
+    // Read before the job starts: the boxes are disabled while it runs, and a disabled box is not in a form's data.
+    const chosen = new URLSearchParams(new FormData(document.getElementById('form-backup')));
+    runJob(urls.backup, function () { return new URLSearchParams(chosen); });
   });
 
   // Focus: a dialog gives it back to the button that opened it; when that button is gone (its file deleted) or disabled
