@@ -51,10 +51,14 @@ async function countTables(handle: FileHandle, rules: RestoreRules, deadline: nu
   const parser = new StatementParser(rules.database);
   const protectedNames = new Set(rules.protectedTables.map((name) => name.toLowerCase()));
   const listed = (table: string): boolean => table.startsWith(rules.prefix) && !protectedNames.has(table.toLowerCase()) && !table.startsWith('_bkr_');
+  // A list that stops before its first table offers no choice: the reading goes on past the deadline until one is found,
+  // up to five times the time given (a dump's header of comments and settings can take long on a busy server).
+  const lastChance = deadline + 4 * Math.max(0, deadline - Date.now());
   try {
     for (;;) {
-      if (Date.now() > deadline) return { tables: [...tables.values()], complete: false };
-      const scanned = await reader.nextWithin(deadline);
+      const until = tables.size > 0 ? deadline : lastChance;
+      if (Date.now() > until) return { tables: [...tables.values()], complete: false };
+      const scanned = await reader.nextWithin(until);
       if (scanned === READER_PAUSED) return { tables: [...tables.values()], complete: false };
       if (!scanned) break;
       try {
