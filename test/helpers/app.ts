@@ -1,5 +1,5 @@
 // An admin app on a test database and a temporary storage folder, plus a signed-in supertest agent.
-import { mkdtempSync, rmSync, mkdirSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, appendFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
@@ -103,4 +103,10 @@ export function binaryParser(response: NodeJS.ReadableStream, callback: (error: 
   const chunks: Buffer[] = [];
   response.on('data', (chunk: Buffer) => chunks.push(chunk));
   response.on('end', () => callback(null, Buffer.concat(chunks)));
+}
+
+/** Puts `content` into the app's backup folder as `name` and restores it through the page's protocol; the last reply. */
+export async function restoreFile(test: TestApp, who: SignedIn, name: string, content: string | Buffer): Promise<Record<string, unknown>> {
+  writeFileSync(path.join(test.backupDir, name), content);
+  return runJob(who.agent, `/admin/index.php?route=tool/backup.restore&user_token=${who.token}&filename=${encodeURIComponent(name)}`, {});
 }

@@ -117,6 +117,17 @@ export async function loadDump(database: string, file: string): Promise<void> {
   if (result.code !== 0) throw new Error(`mariadb could not load ${file}: ${result.stderr}`);
 }
 
+/** The rows of one query on `database`, on a connection of its own. */
+export async function queryRows(database: string, sql: string, params: unknown[] = []): Promise<Array<Record<string, unknown>>> {
+  const c = await connect(database);
+  try {
+    const [result] = await c.query(sql, params);
+    return result as Array<Record<string, unknown>>;
+  } finally {
+    await c.end();
+  }
+}
+
 /** CHECKSUM TABLE of each table, by name. */
 export async function checksums(database: string, tables: string[]): Promise<Record<string, string>> {
   const connection = await connect(database);

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { createTestDatabase, createUsers, connect, checksums, type TestDatabase } from '../helpers/database.ts';
-import { startTestApp, signIn, runJob, type TestApp, type SignedIn } from '../helpers/app.ts';
+import { createTestDatabase, createUsers, connect, checksums, type TestDatabase, queryRows } from '../helpers/database.ts';
+import { startTestApp, signIn, runJob, type TestApp, type SignedIn, restoreFile } from '../helpers/app.ts';
 import { languageStrings, fill } from '../helpers/browser.ts';
 import { DumpReader } from '../../system/library/backup/reader.ts';
 
@@ -40,20 +40,9 @@ afterAll(async () => {
   await other?.drop();
 });
 
-async function restore(name: string, content: string | Buffer): Promise<Record<string, unknown>> {
-  writeFileSync(path.join(test.backupDir, name), content);
-  return runJob(admin.agent, `/admin/index.php?route=tool/backup.restore&user_token=${admin.token}&filename=${encodeURIComponent(name)}`, {});
-}
+const restore = (name: string, content: string | Buffer) => restoreFile(test, admin, name, content);
 
-async function rows(sql: string, params: unknown[] = []): Promise<Array<Record<string, unknown>>> {
-  const c = await connect(database.name);
-  try {
-    const [result] = await c.query(sql, params);
-    return result as Array<Record<string, unknown>>;
-  } finally {
-    await c.end();
-  }
-}
+const rows = (sql: string, params: unknown[] = []) => queryRows(database.name, sql, params);
 
 async function shadowTables(): Promise<string[]> {
   const result = await rows("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '\\_bkr\\_n\\_%'");

@@ -2,10 +2,8 @@
 // the holes an adversarial review found (each failed on the code it was written against; the comment names what was
 // at fault); "protections that hold" pins, against a real MariaDB, defences that had no test of their own.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { createTestDatabase, createUsers, connect, checksums, type TestDatabase } from '../helpers/database.ts';
-import { startTestApp, signIn, runJob, type TestApp, type SignedIn } from '../helpers/app.ts';
+import { createTestDatabase, createUsers, connect, checksums, type TestDatabase, queryRows } from '../helpers/database.ts';
+import { startTestApp, signIn, type TestApp, type SignedIn, restoreFile } from '../helpers/app.ts';
 import { languageStrings, fill } from '../helpers/browser.ts';
 import { DumpReader, StatementTooLargeError } from '../../system/library/backup/reader.ts';
 
@@ -38,20 +36,9 @@ afterAll(async () => {
   await other?.drop();
 });
 
-async function restore(name: string, content: string | Buffer): Promise<Record<string, unknown>> {
-  writeFileSync(path.join(test.backupDir, name), content);
-  return runJob(admin.agent, `/admin/index.php?route=tool/backup.restore&user_token=${admin.token}&filename=${encodeURIComponent(name)}`, {});
-}
+const restore = (name: string, content: string | Buffer) => restoreFile(test, admin, name, content);
 
-async function rows(sql: string, params: unknown[] = []): Promise<Array<Record<string, unknown>>> {
-  const c = await connect(database.name);
-  try {
-    const [result] = await c.query(sql, params);
-    return result as Array<Record<string, unknown>>;
-  } finally {
-    await c.end();
-  }
-}
+const rows = (sql: string, params: unknown[] = []) => queryRows(database.name, sql, params);
 
 async function tableExists(name: string): Promise<boolean> {
   const found = await rows('SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [name]);

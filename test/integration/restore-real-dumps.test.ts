@@ -2,10 +2,9 @@
 // applications in the same database, OpenCart's own install SQL with `-----` rulers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync, readdirSync } from 'node:fs';
-import path from 'node:path';
-import { createTestDatabase, createUsers, connect, checksums, DB_HOST, DB_USER, type TestDatabase } from '../helpers/database.ts';
-import { startTestApp, signIn, runJob, type TestApp, type SignedIn } from '../helpers/app.ts';
+import { readdirSync } from 'node:fs';
+import { createTestDatabase, createUsers, connect, checksums, DB_HOST, DB_USER, type TestDatabase, queryRows } from '../helpers/database.ts';
+import { startTestApp, signIn, runJob, type TestApp, type SignedIn, restoreFile } from '../helpers/app.ts';
 import { languageStrings, fill } from '../helpers/browser.ts';
 
 let database: TestDatabase;
@@ -39,20 +38,9 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function restore(name: string, content: string | Buffer): Promise<Record<string, unknown>> {
-  writeFileSync(path.join(test.backupDir, name), content);
-  return runJob(admin.agent, `/admin/index.php?route=tool/backup.restore&user_token=${admin.token}&filename=${encodeURIComponent(name)}`, {});
-}
+const restore = (name: string, content: string | Buffer) => restoreFile(test, admin, name, content);
 
-async function rows(sql: string): Promise<Array<Record<string, unknown>>> {
-  const c = await connect(database.name);
-  try {
-    const [result] = await c.query(sql);
-    return result as Array<Record<string, unknown>>;
-  } finally {
-    await c.end();
-  }
-}
+const rows = (sql: string, params: unknown[] = []) => queryRows(database.name, sql, params);
 
 /** Every foreign key of the database: table, name, referenced table. */
 async function foreignKeys(): Promise<string[]> {

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync, renameSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
-import { createTestDatabase, createUsers, connect, checksums, type TestDatabase } from '../helpers/database.ts';
-import { startTestApp, signIn, runJob, encodeForm, type TestApp, type SignedIn } from '../helpers/app.ts';
+import { createTestDatabase, createUsers, connect, checksums, type TestDatabase, queryRows } from '../helpers/database.ts';
+import { startTestApp, signIn, encodeForm, type TestApp, type SignedIn, restoreFile } from '../helpers/app.ts';
 import { languageStrings, fill } from '../helpers/browser.ts';
 
 let database: TestDatabase;
@@ -39,20 +39,9 @@ afterAll(async () => {
   await database?.drop();
 });
 
-async function restore(name: string, content: string | Buffer): Promise<Record<string, unknown>> {
-  writeFileSync(path.join(test.backupDir, name), content);
-  return runJob(admin.agent, `/admin/index.php?route=tool/backup.restore&user_token=${admin.token}&filename=${encodeURIComponent(name)}`, {});
-}
+const restore = (name: string, content: string | Buffer) => restoreFile(test, admin, name, content);
 
-async function rows(sql: string): Promise<unknown[]> {
-  const c = await connect(database.name);
-  try {
-    const [result] = await c.query(sql);
-    return result as unknown[];
-  } finally {
-    await c.end();
-  }
-}
+const rows = (sql: string, params: unknown[] = []) => queryRows(database.name, sql, params);
 
 async function shadowTables(): Promise<string[]> {
   const result = (await rows("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE '\\_bkr\\_n\\_%'")) as Array<{ name: string }>;
