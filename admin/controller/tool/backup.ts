@@ -97,6 +97,12 @@ export class BackupController {
   private async interruptedRestore(ctx: AdminContext): Promise<{ text_restore_interrupted: string; resume: string; text_confirm_discard: string }> {
     const none = { text_restore_interrupted: '', resume: '', text_confirm_discard: '' };
     const running = this.deps.jobs.current('restore');
+    // A page closed or reloaded mid-restore leaves its last step running on the server for up to a request's budget:
+    // the session that started the restore waits for that step, so its new page can offer Continue at once.
+    if (running?.busy && running.owner === ctx.session.id) {
+      const until = Date.now() + 2 * this.config.backup.requestBudgetMs + 1000;
+      while (running.busy && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     // A restore of this process still counts as running while its page keeps asking for the next step; the session
     // that started it, opening the page again (its first page was closed or reloaded), is offered to continue at once.
     if (running ? running.busy || (running.owner !== ctx.session.id && !isAbandoned(running)) : this.deps.jobs.running('restore')) return none;
